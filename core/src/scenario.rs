@@ -1,0 +1,163 @@
+//! What a scenario is, as the runner sees it: a configuration, a fake client per connection,
+//! and the two twins — a poll-loop [`Machine`] and an async fn — that serve one connection.
+//!
+//! `#[scenario]` implements these traits; so does the hand-written echo reference in
+//! [`handwritten`](crate::handwritten).
+
+use core::future::Future;
+use core::task::Poll;
+use std::borrow::Cow;
+
+use crate::conn::{AsyncIo, ConnError, Io};
+
+/// A workload: how many connections, what each client sends and expects, and the server code
+/// for one connection written twice.
+pub trait Scenario {
+    /// The poll-loop twin.
+    type Machine: Machine;
+
+    /// The scenario's name, as written after `fn`.
+    fn name(&self) -> &'static str;
+
+    /// Connections, buffer size and requests per connection.
+    fn config(&self) -> Config;
+
+    /// What the client of connection `conn` (0-based, in accept order) sends and expects back.
+    /// Called at setup, never inside a measured run.
+    fn client(&self, conn: usize) -> Client;
+
+    /// A fresh poll-loop machine for one connection.
+    fn machine(&self) -> Self::Machine;
+
+    /// The async twin: serves one connection.
+    fn serve<'a, C: AsyncIo + 'a>(
+        &'a self,
+        io: &'a mut C,
+    ) -> impl Future<Output = Result<(), ConnError>> + 'a;
+}
+
+/// The poll-loop twin of a scenario: the state a careful person keeps for one connection, and
+/// a `resume` that runs until the connection finishes or would block.
+pub trait Machine {
+    /// Runs until done (`Ready`) or until an operation cannot proceed (`Pending`, after which
+    /// the driver resumes it on the connection's next event or after a deferral).
+    fn resume<C: Io>(&mut self, io: &mut C) -> Poll<Result<(), ConnError>>;
+}
+
+/// A scenario's fixed parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Connections per run.
+    pub connections: usize,
+    /// Receive buffer bytes per connection.
+    pub buffer: usize,
+    /// Requests each connection carries (for throughput: requests/s).
+    pub requests: usize,
+}
+
+/// One connection's fake client: the bytes it sends, and the bytes it expects in reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    /// Request bytes, delivered by the network model in pieces it chooses.
+    pub send: Cow<'static, [u8]>,
+    /// The exact reply; every written byte is checked against it as it arrives.
+    pub expect: Cow<'static, [u8]>,
+}
+
+impl Client {
+    /// A client whose bytes are known at compile time.
+    pub const fn fixed(send: &'static [u8], expect: &'static [u8]) -> Self {
+        Client { send: Cow::Borrowed(send), expect: Cow::Borrowed(expect) }
+    }
+}
+
+/// How one connection ended: the server's result and the client's verdict on the reply.
+/// Identical in every variant for the same network — that is what the equivalence tests check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The server finished and the reply was exactly what the client expected.
+    Ok,
+    /// The server finished but the reply differed from the expectation (a wrong or extra byte).
+    BadReply,
+    /// The server finished before writing the whole expected reply.
+    ShortReply,
+    /// The server stopped with an error.
+    Failed(ConnError),
+    /// The connection had not finished when the run hit its round limit (or was never accepted).
+    Stalled,
+}
+
+impl core::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Outcome::Ok => f.write_str("ok"),
+            Outcome::BadReply => f.write_str("bad reply"),
+            Outcome::ShortReply => f.write_str("short reply"),
+            Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::Stalled => f.write_str("stalled"),
+        }
+    }
+}
+
+/// What `client(send = …, expect = …)` accepts: fixed bytes, or a function of the connection
+/// index (evaluated at setup, once per connection).
+pub trait ClientBytes {
+    /// The bytes for connection `conn`.
+    fn for_conn(&self, conn: usize) -> Cow<'static, [u8]>;
+}
+
+impl ClientBytes for &'static [u8] {
+    fn for_conn(&self, _conn: usize) -> Cow<'static, [u8]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<const N: usize> ClientBytes for &'static [u8; N] {
+    fn for_conn(&self, _conn: usize) -> Cow<'static, [u8]> {
+        Cow::Borrowed(&self[..])
+    }
+}
+
+impl<F, B> ClientBytes for F
+where
+    F: Fn(usize) -> B,
+    B: Into<Cow<'static, [u8]>>,
+{
+    fn for_conn(&self, conn: usize) -> Cow<'static, [u8]> {
+        self(conn).into()
+    }
+}
+
+/// What `read_until(…)` accepts as a delimiter: a byte or a byte string.
+pub trait Delimiter {
+    /// The delimiter as bytes.
+    fn as_bytes(&self) -> &[u8];
+}
+
+impl Delimiter for u8 {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        core::slice::from_ref(self)
+    }
+}
+
+impl Delimiter for [u8] {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl<const N: usize> Delimiter for [u8; N] {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl<T: Delimiter + ?Sized> Delimiter for &T {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        (**self).as_bytes()
+    }
+}

@@ -1,0 +1,1 @@
+//! The built-in workload library, written only with `#[scenario]`.
