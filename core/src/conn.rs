@@ -92,7 +92,8 @@ pub trait Io {
 /// A connection as the async fn sees it: the same operations as [`Io`], with a waker.
 pub trait AsyncIo {
     /// Like [`Io::poll_read`], registering `cx`'s waker when returning `Pending`.
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize, ConnError>>;
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8])
+    -> Poll<Result<usize, ConnError>>;
     /// Like [`Io::poll_write`], registering `cx`'s waker when returning `Pending`.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize, ConnError>>;
 
@@ -198,7 +199,11 @@ impl<const N: usize> RecvBuf<N> {
     /// An empty buffer.
     #[inline]
     pub const fn new() -> Self {
-        Self { bytes: [0; N], start: 0, end: 0 }
+        Self {
+            bytes: [0; N],
+            start: 0,
+            end: 0,
+        }
     }
 
     /// The received, unconsumed bytes (`buf` in a scenario).

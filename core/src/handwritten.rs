@@ -93,7 +93,11 @@ impl Scenario for HandwrittenEcho {
     }
 
     fn config(&self) -> Config {
-        Config { connections: CONNECTIONS, buffer: BUFFER, requests: 1 }
+        Config {
+            connections: CONNECTIONS,
+            buffer: BUFFER,
+            requests: 1,
+        }
     }
 
     fn client(&self, _conn: usize) -> Client {
@@ -101,7 +105,12 @@ impl Scenario for HandwrittenEcho {
     }
 
     fn machine(&self) -> EchoMachine {
-        EchoMachine { state: EchoState::ReadRequest, buf: RecvBuf::new(), end: 0, written: 0 }
+        EchoMachine {
+            state: EchoState::ReadRequest,
+            buf: RecvBuf::new(),
+            end: 0,
+            written: 0,
+        }
     }
 
     fn serve<'a, C: AsyncIo + 'a>(

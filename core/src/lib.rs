@@ -6,26 +6,49 @@
 //!
 //! - [`io`]: fake I/O in mio's vocabulary ([`io::Poll`], [`io::Registry`], [`io::Token`],
 //!   [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
-//! - [`net`]: the fake network behind it: [`NetModel`]s, the per-connection fake clients that
-//!   check every reply byte, counters, traces and syscall mode;
+//! - [`net`]: the fake network behind it: [`NetModel`]s and the per-connection fake clients
+//!   that check every reply byte; [`trace`]: counters and traces; [`syscall`]-mode;
 //! - [`conn`]: what a connection's code touches in both twins ([`Io`], [`AsyncIo`],
 //!   [`RecvBuf`]);
 //! - [`reactor`] and [`executor`]: the async side (a no-alloc executor and a conventional
-//!   boxed/`Arc` one);
-//! - [`driver`]: the poll-loop side;
+//!   boxed/`Arc` one); [`driver`]: the poll-loop side;
 //! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces.
-#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks, missing_docs)]
+//!
+//! ```
+//! use twinbench::{RunConfig, Variant, handwritten::HandwrittenEcho, run};
+//!
+//! let report = run(&HandwrittenEcho, &RunConfig::new(Variant::Async).connections(32))?;
+//! assert!(report.all_ok());
+//! assert_eq!(report.counts.to_string(), "register=33 unregister=33 poll=34 accept=64 read=64 write=64");
+//! # Ok::<(), twinbench::RunError>(())
+//! ```
+#![deny(
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    missing_docs
+)]
 
 pub mod conn;
+pub mod driver;
+pub mod executor;
 pub mod handwritten;
+pub mod io;
+pub mod net;
+pub mod reactor;
+pub mod runner;
 pub mod scenario;
+pub mod syscall;
+pub mod trace;
 
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
+pub use net::NetModel;
+pub use runner::{Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
 pub use scenario::{Client, ClientBytes, Config, Delimiter, Machine, Outcome, Scenario};
+pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;
 
 /// Everything a scenario file needs: `use twinbench::prelude::*;`.
 pub mod prelude {
     pub use crate::scenario;
-    pub use crate::{Outcome, Scenario};
+    pub use crate::{NetModel, Outcome, RunConfig, Scenario, Variant};
 }

@@ -67,7 +67,10 @@ pub struct Client {
 impl Client {
     /// A client whose bytes are known at compile time.
     pub const fn fixed(send: &'static [u8], expect: &'static [u8]) -> Self {
-        Client { send: Cow::Borrowed(send), expect: Cow::Borrowed(expect) }
+        Client {
+            send: Cow::Borrowed(send),
+            expect: Cow::Borrowed(expect),
+        }
     }
 }
 

@@ -1,0 +1,232 @@
+//! The poll-loop side: the accept / process-ready-connections / poll loop, written once and
+//! generic over the per-connection [`Machine`].
+//!
+//! This is the loop a careful person writes around hand-written state machines: connections
+//! live in slots allocated once, in place (no copies of connection state, no per-event list
+//! churn: a `queued` flag keeps each connection in the run queue at most once), and readiness
+//! is tracked per connection so no I/O call is made that is known to block.
+//!
+//! One round is: accept while the listener is ready; resume every queued connection until it
+//! finishes or would block; poll; queue the connections the events name, then those that
+//! deferred themselves (`yield_now()`). The executors in [`executor`](crate::executor) keep the
+//! same rounds, so both twins make the same number of polls.
+
+use core::task::Poll;
+use std::collections::VecDeque;
+use std::io;
+
+use crate::conn::{ConnError, Io};
+use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use crate::net::Network;
+use crate::reactor::{LISTENER_TOKEN, conn_token, gated_read, gated_write};
+use crate::scenario::{Machine, Scenario};
+use crate::trace::Tracer;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunEnd {
+    /// Polls made.
+    pub rounds: u64,
+    /// Whether the run stopped at its round limit with connections unfinished (they are
+    /// reported as [`Outcome::Stalled`](crate::Outcome::Stalled)).
+    pub stalled: bool,
+}
+
+/// One connection's slot: its machine and what the loop knows about it.
+struct Slot<M> {
+    machine: M,
+    ready: Readiness,
+    /// Accepted and not finished.
+    live: bool,
+    /// In the run queue.
+    queued: bool,
+}
+
+/// The poll-loop driver for one scenario on one network, with everything allocated up front.
+pub struct Driver<'n, M, T: Tracer> {
+    net: &'n Network<T>,
+    poll: crate::io::Poll<'n, T>,
+    events: Events,
+    slots: Box<[Slot<M>]>,
+    queue: VecDeque<usize>,
+    deferred: Vec<usize>,
+}
+
+/// The driver's [`Io`] for one connection during one `resume`.
+struct SlotIo<'a, 'n, T: Tracer> {
+    stream: FakeStream<'n, T>,
+    ready: &'a Readiness,
+    deferred: bool,
+}
+
+impl<T: Tracer> Io for SlotIo<'_, '_, T> {
+    #[inline]
+    fn poll_read(&mut self, buf: &mut [u8]) -> Poll<Result<usize, ConnError>> {
+        gated_read(&self.stream, self.ready, buf)
+    }
+
+    #[inline]
+    fn poll_write(&mut self, buf: &[u8]) -> Poll<Result<usize, ConnError>> {
+        gated_write(&self.stream, self.ready, buf)
+    }
+
+    #[inline]
+    fn defer(&mut self) {
+        self.deferred = true;
+    }
+}
+
+impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
+    /// Allocates slots, queues and the poller for every connection of `net`.
+    pub fn new<S: Scenario<Machine = M>>(scenario: &S, net: &'n Network<T>) -> Self {
+        let connections = net.connections();
+        Driver {
+            net,
+            poll: crate::io::Poll::new(net, connections + 1),
+            events: Events::with_capacity(connections + 1),
+            slots: (0..connections)
+                .map(|_| Slot {
+                    machine: scenario.machine(),
+                    ready: Readiness::default(),
+                    live: false,
+                    queued: false,
+                })
+                .collect(),
+            queue: VecDeque::with_capacity(connections),
+            deferred: Vec::with_capacity(connections),
+        }
+    }
+
+    /// Serves every connection of the network once. Allocates nothing.
+    pub fn run<S: Scenario<Machine = M>>(&mut self, scenario: &S, max_rounds: u64) -> RunEnd {
+        let Driver {
+            net,
+            poll,
+            events,
+            slots,
+            queue,
+            deferred,
+        } = self;
+        let net = *net;
+        let connections = slots.len();
+        let listener = FakeListener::new(net);
+        register(poll, &listener, LISTENER_TOKEN, Interest::READABLE);
+
+        let mut can_accept = true;
+        let mut accepted = 0;
+        let mut live = 0;
+        let mut rounds = 0;
+        let stalled = loop {
+            while can_accept && accepted < connections {
+                match listener.accept() {
+                    Ok(stream) => {
+                        let conn = stream.conn();
+                        register(
+                            poll,
+                            &stream,
+                            conn_token(conn),
+                            Interest::READABLE | Interest::WRITABLE,
+                        );
+                        let slot = &mut slots[conn];
+                        slot.machine = scenario.machine();
+                        slot.ready = Readiness::new_ready();
+                        slot.live = true;
+                        slot.queued = true;
+                        queue.push_back(conn);
+                        accepted += 1;
+                        live += 1;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => can_accept = false,
+                    // An accept error ends accepting; the connections never accepted stay
+                    // `Stalled`, exactly as in the async accept loop.
+                    Err(_) => {
+                        can_accept = false;
+                        accepted = connections;
+                    }
+                }
+            }
+
+            while let Some(conn) = queue.pop_front() {
+                let slot = &mut slots[conn];
+                slot.queued = false;
+                let stream = FakeStream::new(net, conn);
+                let mut io = SlotIo {
+                    stream,
+                    ready: &slot.ready,
+                    deferred: false,
+                };
+                match slot.machine.resume(&mut io) {
+                    Poll::Ready(result) => {
+                        deregister(poll, &io.stream, conn_token(conn));
+                        net.finish(conn, result);
+                        slot.live = false;
+                        live -= 1;
+                    }
+                    Poll::Pending if io.deferred => deferred.push(conn),
+                    Poll::Pending => {}
+                }
+            }
+
+            if accepted == connections && live == 0 {
+                break false;
+            }
+            if rounds == max_rounds {
+                break true;
+            }
+            rounds += 1;
+            poll.poll(events);
+            for event in events.iter() {
+                if event.token() == LISTENER_TOKEN {
+                    can_accept = true;
+                    continue;
+                }
+                let slot = &mut slots[event.token().0 - 1];
+                slot.ready.set(event.readiness());
+                if !slot.queued {
+                    slot.queued = true;
+                    queue.push_back(event.token().0 - 1);
+                }
+            }
+            for conn in deferred.drain(..) {
+                let slot = &mut slots[conn];
+                if !slot.queued {
+                    slot.queued = true;
+                    queue.push_back(conn);
+                }
+            }
+        };
+
+        if stalled {
+            queue.clear();
+            deferred.clear();
+            for (conn, slot) in slots.iter_mut().enumerate().filter(|(_, slot)| slot.live) {
+                slot.live = false;
+                slot.queued = false;
+                deregister(poll, &FakeStream::new(net, conn), conn_token(conn));
+            }
+        }
+        deregister(poll, &listener, LISTENER_TOKEN);
+        RunEnd { rounds, stalled }
+    }
+}
+
+fn register<T: Tracer, S: crate::io::Source>(
+    poll: &crate::io::Poll<'_, T>,
+    source: &S,
+    token: Token,
+    interest: Interest,
+) {
+    poll.registry()
+        .register(source, token, interest)
+        .expect("tokens are assigned by accept order and never reused while registered");
+}
+
+fn deregister<T: Tracer, S: crate::io::Source>(
+    poll: &crate::io::Poll<'_, T>,
+    source: &S,
+    token: Token,
+) {
+    poll.registry()
+        .deregister(source, token)
+        .expect("a source deregisters once, with the token it registered");
+}

@@ -1,0 +1,502 @@
+//! The no-alloc executor: one future type, futures stored unboxed in slots allocated at setup,
+//! wakers that are a pointer to the task's header.
+//!
+//! # Task lifecycle
+//!
+//! Each slot's [`Header`] carries three state bits: `SPAWNED` (the slot holds a future),
+//! `QUEUED` (the header is linked into the ready or the deferred queue) and `RUNNING` (its
+//! future is being polled).
+//!
+//! ```text
+//!            ┌─────────┐ 1  ┌────────────────┐ 2  ┌─────────────────┐
+//!            │  empty  │───▶│ SPAWNED|QUEUED │───▶│ SPAWNED|RUNNING │──┐
+//!            └─────────┘    └────────────────┘    └─────────────────┘  │
+//!                 ▲                ▲ 4                 │ 3     │ 5     │ 6
+//!                 │                │                   ▼       ▼       │
+//!                 │           ┌─────────┐      SPAWNED|RUNNING|QUEUED  │
+//!                 │           │ SPAWNED │◀─────(woken while polled:    │
+//!                 │           └─────────┘       deferred queue)        │
+//!                 └────────────────────────────────────────────────────┘
+//! ```
+//!
+//! 1. [`Spawn::spawn`] writes the future into the next empty slot and links it into the ready
+//!    queue.
+//! 2. [`Run::run`] pops it and polls it.
+//! 3. `poll` returned `Pending`: `RUNNING` is cleared; the task waits for a wake.
+//! 4. A waker's `wake` links it into the ready queue — or, when it happens while a task is
+//!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after the
+//!    next reactor turn (5).
+//! 6. `poll` returned `Ready`: the future is dropped in place and the slot is empty again. If a
+//!    clone of its waker is still alive, that is a bug in the future: the executor panics with
+//!    a clear message rather than let the waker point at a reused slot.
+//!
+//! # Soundness of the wakers
+//!
+//! A waker is a pointer to a header plus one static vtable. Headers live in two allocations the
+//! executor owns; it frees them only when no cloned waker is alive (each header counts its
+//! clones), and otherwise leaks them, so a waker never dangles. Every waker operation first
+//! checks that it runs on the executor's thread (a `Waker` is `Send`, the headers' `Cell`s are
+//! not): a waker used from another thread panics instead of racing.
+
+use core::cell::{Cell, UnsafeCell};
+use core::future::Future;
+use core::mem::ManuallyDrop;
+use core::pin::{Pin, pin};
+use core::ptr::{self, NonNull};
+use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+use super::{Run, RunEnd, Spawn};
+
+const SPAWNED: u8 = 1 << 0;
+const QUEUED: u8 = 1 << 1;
+const RUNNING: u8 = 1 << 2;
+
+/// The root task's index; spawned tasks are `0..capacity`.
+const ROOT: usize = usize::MAX;
+
+thread_local! {
+    /// Its address identifies the current thread; reading it is one instruction.
+    static THREAD_MARKER: u8 = const { 0 };
+}
+
+#[inline]
+fn current_thread() -> *const u8 {
+    THREAD_MARKER.with(|marker| ptr::from_ref(marker))
+}
+
+/// What a waker points at.
+struct Header {
+    state: Cell<u8>,
+    /// The next header in the queue this one is linked into.
+    next: Cell<*const Header>,
+    /// Clones of this task's waker that are alive.
+    wakers: Cell<u32>,
+    /// The executor's queues (in the `Shared` allocation, which outlives every waker).
+    shared: *const Shared,
+    /// The thread the executor belongs to.
+    owner: *const u8,
+    index: usize,
+}
+
+/// An intrusive FIFO of headers.
+struct Queue {
+    head: Cell<*const Header>,
+    tail: Cell<*const Header>,
+}
+
+impl Queue {
+    const fn new() -> Queue {
+        Queue {
+            head: Cell::new(ptr::null()),
+            tail: Cell::new(ptr::null()),
+        }
+    }
+
+    #[inline]
+    fn push(&self, header: &Header) {
+        header.next.set(ptr::null());
+        let tail = self.tail.get();
+        if tail.is_null() {
+            self.head.set(header);
+        } else {
+            // SAFETY: queued headers live in the executor's allocations, which outlive the
+            // queues (they are freed together, and never while a run is in progress).
+            unsafe { (*tail).next.set(header) };
+        }
+        self.tail.set(header);
+    }
+
+    #[inline]
+    fn pop(&self) -> Option<&Header> {
+        let head = self.head.get();
+        // SAFETY: as in `push`, a queued header outlives the queue; `as_ref` maps null to None.
+        let header = unsafe { head.as_ref() }?;
+        self.head.set(header.next.get());
+        if self.head.get().is_null() {
+            self.tail.set(ptr::null());
+        }
+        Some(header)
+    }
+
+    /// Moves all of `other` to the back of `self`.
+    #[inline]
+    fn append(&self, other: &Queue) {
+        let head = other.head.replace(ptr::null());
+        if head.is_null() {
+            return;
+        }
+        let tail = self.tail.get();
+        if tail.is_null() {
+            self.head.set(head);
+        } else {
+            // SAFETY: as in `push`.
+            unsafe { (*tail).next.set(head) };
+        }
+        self.tail.set(other.tail.replace(ptr::null()));
+    }
+
+    fn clear(&self) {
+        self.head.set(ptr::null());
+        self.tail.set(ptr::null());
+    }
+}
+
+/// State shared by the executor and its wakers.
+struct Shared {
+    ready: Queue,
+    deferred: Queue,
+    /// A task is being polled: wakes go to the deferred queue.
+    polling: Cell<bool>,
+    /// `run` is in progress.
+    running: Cell<bool>,
+    root: Header,
+}
+
+/// One slot: a header and room for one future.
+struct Task<F> {
+    header: Header,
+    future: UnsafeCell<Option<F>>,
+}
+
+/// The no-alloc executor. See the [module docs](self).
+pub struct Executor<F, G> {
+    make: G,
+    /// Owned; freed in `Drop` unless a waker is still alive (see the module docs).
+    shared: NonNull<Shared>,
+    /// Owned, like `shared`.
+    tasks: NonNull<[Task<F>]>,
+    spawned: Cell<usize>,
+    live: Cell<usize>,
+}
+
+impl<F: Future<Output = ()>, G> Executor<F, G> {
+    /// An executor with `capacity` task slots, whose tasks are made by `make` from the argument
+    /// of [`Spawn::spawn`]. This is the only allocation.
+    pub fn new<A>(capacity: usize, make: G) -> Self
+    where
+        G: Fn(A) -> F,
+    {
+        let owner = current_thread();
+        let shared_ptr = Box::into_raw(Box::new(Shared {
+            ready: Queue::new(),
+            deferred: Queue::new(),
+            polling: Cell::new(false),
+            running: Cell::new(false),
+            root: Header::new(ptr::null(), owner, ROOT),
+        }));
+        // SAFETY: `shared_ptr` comes from `Box::into_raw`: valid, aligned, and not referenced
+        // by anything else yet.
+        unsafe { (*shared_ptr).root.shared = shared_ptr };
+        // SAFETY: from `Box::into_raw`, so not null.
+        let shared = unsafe { NonNull::new_unchecked(shared_ptr) };
+        let tasks: Box<[Task<F>]> = (0..capacity)
+            .map(|index| Task {
+                header: Header::new(shared_ptr, owner, index),
+                future: UnsafeCell::new(None),
+            })
+            .collect();
+        Executor {
+            make,
+            shared,
+            tasks: NonNull::from(Box::leak(tasks)),
+            spawned: Cell::new(0),
+            live: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    fn shared(&self) -> &Shared {
+        // SAFETY: `shared` is owned by `self` and freed only in `Drop`.
+        unsafe { self.shared.as_ref() }
+    }
+
+    #[inline]
+    fn tasks(&self) -> &[Task<F>] {
+        // SAFETY: `tasks` is owned by `self` and freed only in `Drop`.
+        unsafe { self.tasks.as_ref() }
+    }
+
+    /// Polls task `index`; on `Ready`, drops its future and empties the slot.
+    #[inline]
+    fn poll_task(&self, task: &Task<F>, cx: &mut Context<'_>) -> bool {
+        // SAFETY: only `run` (not re-entrant) touches a spawned slot's future, and only here and
+        // in `drop_future`; `spawn` only writes empty slots. So this is the only reference.
+        let future = unsafe { &mut *task.future.get() };
+        let Some(future) = future.as_mut() else {
+            return true;
+        };
+        // SAFETY: the future lives in a slot that never moves (the `tasks` allocation) and is
+        // dropped in place (`drop_future`), never moved out.
+        let future = unsafe { Pin::new_unchecked(future) };
+        if future.poll(cx).is_pending() {
+            return false;
+        }
+        self.drop_future(task);
+        true
+    }
+
+    /// Drops a slot's future in place and checks that no clone of its waker survived it.
+    fn drop_future(&self, task: &Task<F>) {
+        // SAFETY: as in `poll_task`: no other reference to the slot's future exists.
+        unsafe { *task.future.get() = None };
+        task.header.state.set(0);
+        self.live.set(self.live.get() - 1);
+        task.header.check_no_wakers();
+    }
+}
+
+impl Header {
+    fn new(shared: *const Shared, owner: *const u8, index: usize) -> Header {
+        Header {
+            state: Cell::new(0),
+            next: Cell::new(ptr::null()),
+            wakers: Cell::new(0),
+            shared,
+            owner,
+            index,
+        }
+    }
+
+    #[inline]
+    fn check_thread(&self) {
+        if self.owner != current_thread() {
+            panic!(
+                "twinbench: a Waker of the no-alloc executor was used on another thread; \
+                 the executor is single-threaded"
+            );
+        }
+    }
+
+    fn check_no_wakers(&self) {
+        let alive = self.wakers.get();
+        if alive != 0 {
+            panic!(
+                "twinbench: {alive} clone(s) of a task's Waker outlived the task (task {}); \
+                 a future must drop its wakers before it completes",
+                self.task_name()
+            );
+        }
+    }
+
+    fn task_name(&self) -> String {
+        if self.index == ROOT {
+            "root".to_owned()
+        } else {
+            self.index.to_string()
+        }
+    }
+
+    /// Queues the task, unless it is queued already.
+    #[inline]
+    fn wake(&self) {
+        let state = self.state.get();
+        if state & SPAWNED == 0 {
+            panic!(
+                "twinbench: a Waker woke task {} after it finished; wakers must not outlive their task",
+                self.task_name()
+            );
+        }
+        if state & QUEUED != 0 {
+            return;
+        }
+        self.state.set(state | QUEUED);
+        // SAFETY: `shared` outlives every header (module docs).
+        let shared = unsafe { &*self.shared };
+        if shared.polling.get() {
+            shared.deferred.push(self);
+        } else {
+            shared.ready.push(self);
+        }
+    }
+}
+
+static VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone_waker, wake_waker, wake_by_ref_waker, drop_waker);
+
+/// The header a waker's data points at.
+///
+/// # Safety
+///
+/// - `data` must be the data pointer of a `RawWaker` built with [`VTABLE`], which is always a
+///   pointer to a [`Header`] of a live or leaked executor.
+/// - The returned reference must not outlive that waker.
+#[inline]
+unsafe fn header<'a>(data: *const ()) -> &'a Header {
+    // SAFETY: by the first bullet, `data` points at a Header, which is never freed while a
+    // counted waker is alive and outlives every uncounted one (module docs).
+    let header = unsafe { &*data.cast::<Header>() };
+    header.check_thread();
+    header
+}
+
+unsafe fn clone_waker(data: *const ()) -> RawWaker {
+    // SAFETY: called by `Waker::clone` on one of our wakers (the vtable's contract).
+    let header = unsafe { header(data) };
+    header
+        .wakers
+        .set(header.wakers.get().checked_add(1).expect("too many wakers"));
+    RawWaker::new(data, &VTABLE)
+}
+
+unsafe fn wake_waker(data: *const ()) {
+    // SAFETY: called by `Waker::wake` on one of our (counted) wakers.
+    let header = unsafe { header(data) };
+    header.wakers.set(header.wakers.get() - 1);
+    header.wake();
+}
+
+unsafe fn wake_by_ref_waker(data: *const ()) {
+    // SAFETY: called by `Waker::wake_by_ref` on one of our wakers.
+    unsafe { header(data) }.wake();
+}
+
+unsafe fn drop_waker(data: *const ()) {
+    // SAFETY: called by `Waker::drop` on one of our (counted) wakers.
+    let header = unsafe { header(data) };
+    header.wakers.set(header.wakers.get() - 1);
+}
+
+/// The uncounted waker `run` lends to a poll: it is borrowed by the `Context` only.
+#[inline]
+fn borrowed_waker(header: &Header) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new(ptr::from_ref(header).cast(), &VTABLE);
+    // SAFETY: `raw` satisfies the RawWakerVTable contract: the data is a header pointer, which
+    // the vtable functions expect, and the header outlives the returned waker's borrow by the
+    // poll (it lives in the executor's allocations). It is never dropped, so it is not counted.
+    ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
+}
+
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
+    fn spawn(&self, arg: A) {
+        assert!(
+            self.shared().running.get(),
+            "twinbench: spawn is for tasks inside Executor::run"
+        );
+        let index = self.spawned.get();
+        let task = self
+            .tasks()
+            .get(index)
+            .expect("twinbench: more connection tasks than the executor has slots");
+        let future = (self.make)(arg);
+        // SAFETY: slot `index` is empty (slots fill in order within a run and are all emptied
+        // before a run ends), so no reference to its future exists.
+        unsafe { *task.future.get() = Some(future) };
+        self.spawned.set(index + 1);
+        self.live.set(self.live.get() + 1);
+        task.header.state.set(SPAWNED | QUEUED);
+        self.shared().ready.push(&task.header);
+    }
+}
+
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
+    fn run<R: Future<Output = ()>>(
+        &self,
+        root: R,
+        mut turn: impl FnMut(),
+        max_rounds: u64,
+    ) -> RunEnd {
+        let shared = self.shared();
+        assert!(
+            !shared.running.replace(true),
+            "twinbench: Executor::run is not re-entrant"
+        );
+        let _running = ResetOnDrop(&shared.running);
+        shared.ready.clear();
+        shared.deferred.clear();
+        self.spawned.set(0);
+
+        let end = {
+            let mut root = pin!(root);
+            let mut root_done = false;
+            shared.root.state.set(SPAWNED | QUEUED);
+            shared.ready.push(&shared.root);
+            let mut rounds = 0;
+            let stalled = loop {
+                while let Some(header) = shared.ready.pop() {
+                    let state = header.state.get();
+                    if state & SPAWNED == 0 {
+                        continue; // finished after waking itself
+                    }
+                    header.state.set((state & !QUEUED) | RUNNING);
+                    let waker = borrowed_waker(header);
+                    let mut cx = Context::from_waker(&waker);
+                    shared.polling.set(true);
+                    let done = if header.index == ROOT {
+                        let done = root.as_mut().poll(&mut cx).is_ready();
+                        if done {
+                            header.state.set(0);
+                            root_done = true;
+                        }
+                        done
+                    } else {
+                        self.poll_task(&self.tasks()[header.index], &mut cx)
+                    };
+                    shared.polling.set(false);
+                    if !done {
+                        header.state.set(header.state.get() & !RUNNING);
+                    }
+                }
+                if root_done && self.live.get() == 0 {
+                    break false;
+                }
+                if rounds == max_rounds {
+                    break true;
+                }
+                rounds += 1;
+                turn();
+                shared.ready.append(&shared.deferred);
+            };
+            if stalled {
+                for task in &self.tasks()[..self.spawned.get()] {
+                    if task.header.state.get() & SPAWNED != 0 {
+                        self.drop_future(task);
+                    }
+                }
+            }
+            shared.root.state.set(0);
+            RunEnd { rounds, stalled }
+            // `root` is dropped here, after the tasks it spawned, as the driver deregisters the
+            // listener last.
+        };
+        shared.root.check_no_wakers();
+        shared.ready.clear();
+        shared.deferred.clear();
+        end
+    }
+
+    fn task_size(&self) -> usize {
+        size_of::<F>()
+    }
+}
+
+/// Clears a flag when dropped, also when unwinding.
+struct ResetOnDrop<'a>(&'a Cell<bool>);
+
+impl Drop for ResetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+impl<F, G> Drop for Executor<F, G> {
+    fn drop(&mut self) {
+        // SAFETY: both allocations are owned by `self` and still alive.
+        let (shared, tasks) = unsafe { (self.shared.as_ref(), self.tasks.as_ref()) };
+        for task in tasks {
+            // SAFETY: `&mut self`: no run is in progress, nothing else references the futures.
+            unsafe { *task.future.get() = None };
+        }
+        let wakers_alive =
+            shared.root.wakers.get() != 0 || tasks.iter().any(|task| task.header.wakers.get() != 0);
+        if wakers_alive {
+            // A waker still points into these allocations: leak them so it never dangles.
+            return;
+        }
+        // SAFETY: both pointers came from `Box::leak` in `new` and are freed once, here; no
+        // waker (the only other way to reach them) is alive.
+        unsafe {
+            drop(Box::from_raw(self.tasks.as_ptr()));
+            drop(Box::from_raw(self.shared.as_ptr()));
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The fake network: what every variant talks to.
+//!
+//! A [`Network`] holds one fake client per connection (the bytes it sends, the reply it expects,
+//! how far both have got), the counters, the optional traces and the syscall-mode pipe. The
+//! fake I/O types in [`io`](crate::io) are thin handles onto it.
+//!
+//! # Determinism
+//!
+//! What the network does with an operation is a function of the source (a connection index or
+//! the listener), that source's own operation index, and the [`NetModel`] — never of global
+//! ordering. The poll loop and the executors interleave connections differently; each
+//! connection still sees exactly the same network in every variant.
+
+use core::cell::Cell;
+use std::io;
+
+use crate::conn::ConnError;
+use crate::scenario::{Client, Outcome};
+use crate::syscall::EmptyPipe;
+use crate::trace::{Counters, Counts, Op, OpResult, Tracer};
+
+/// How the fake network behaves. Chosen per run; every model is deterministic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetModel {
+    /// The origin study's network: each source's accepts, reads and writes alternate
+    /// `WouldBlock` / success, starting with `WouldBlock`; a successful read delivers all
+    /// pending request bytes (as many as fit), a successful write takes the whole buffer.
+    Seed,
+    /// Like [`Seed`](NetModel::Seed), but a successful read delivers at most `n` bytes and a
+    /// successful write accepts at most `n` bytes (`n` ≥ 1).
+    Chunked(usize),
+    /// A seeded PRNG decides, per operation, between `WouldBlock`, a partial transfer and a
+    /// full one.
+    Random(u64),
+}
+
+impl core::fmt::Display for NetModel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NetModel::Seed => f.write_str("seed"),
+            NetModel::Chunked(n) => write!(f, "chunked({n})"),
+            NetModel::Random(seed) => write!(f, "random({seed})"),
+        }
+    }
+}
+
+/// What the network does with one operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decision {
+    WouldBlock,
+    /// Go ahead, transferring at most this many bytes.
+    Transfer(usize),
+}
+
+/// The listener's source id, distinct from every connection index.
+const LISTENER: u64 = u64::MAX;
+
+impl NetModel {
+    #[inline]
+    fn decide(self, source: u64, op: u64) -> Decision {
+        match self {
+            NetModel::Seed | NetModel::Chunked(_) if op % 2 == 0 => Decision::WouldBlock,
+            NetModel::Seed => Decision::Transfer(usize::MAX),
+            NetModel::Chunked(n) => Decision::Transfer(n.max(1)),
+            NetModel::Random(seed) => {
+                let h = mix(seed ^ mix(source ^ mix(op)));
+                match h % 4 {
+                    0 => Decision::WouldBlock,
+                    1 => Decision::Transfer(usize::MAX),
+                    _ => Decision::Transfer(1 + (h >> 8) as usize % 32),
+                }
+            }
+        }
+    }
+}
+
+/// splitmix64's finaliser: a cheap, well-mixed hash of one word.
+#[inline]
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Which source an operation is on (for counting and tracing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SourceId {
+    Listener,
+    Conn(usize),
+}
+
+/// One connection's fake client and what it has seen.
+struct Peer<T: Tracer> {
+    client: Client,
+    /// Operations on this connection so far (the network model's clock for it).
+    ops: Cell<u64>,
+    /// Request bytes delivered to the server.
+    sent: Cell<usize>,
+    /// Reply bytes received from the server.
+    received: Cell<usize>,
+    /// Whether a reply byte differed from the expectation, or came after its end.
+    bad_reply: Cell<bool>,
+    outcome: Cell<Outcome>,
+    log: T::Log,
+}
+
+/// The fake network of one run. See the [module docs](self).
+pub struct Network<T: Tracer> {
+    model: NetModel,
+    counters: Counters,
+    pipe: Option<EmptyPipe>,
+    listener_ops: Cell<u64>,
+    listener_log: T::Log,
+    accepted: Cell<usize>,
+    peers: Box<[Peer<T>]>,
+}
+
+impl<T: Tracer> Network<T> {
+    /// A network with one fake client per entry of `clients`. With `syscalls`, every I/O call
+    /// also makes one real system call.
+    pub fn new(model: NetModel, clients: Vec<Client>, syscalls: bool) -> io::Result<Self> {
+        let pipe = if syscalls {
+            Some(EmptyPipe::new()?)
+        } else {
+            None
+        };
+        let peers = clients
+            .into_iter()
+            .map(|client| Peer {
+                client,
+                ops: Cell::new(0),
+                sent: Cell::new(0),
+                received: Cell::new(0),
+                bad_reply: Cell::new(false),
+                outcome: Cell::new(Outcome::Stalled),
+                log: T::Log::default(),
+            })
+            .collect();
+        Ok(Network {
+            model,
+            counters: Counters::default(),
+            pipe,
+            listener_ops: Cell::new(0),
+            listener_log: T::Log::default(),
+            accepted: Cell::new(0),
+            peers,
+        })
+    }
+
+    /// The network model.
+    pub fn model(&self) -> NetModel {
+        self.model
+    }
+
+    /// How many connections the clients will open.
+    pub fn connections(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Puts every client back at the start, clears counters and traces: the next run sees the
+    /// same network again. Allocates nothing.
+    pub fn reset(&self) {
+        self.counters.reset();
+        self.listener_ops.set(0);
+        T::take(&self.listener_log);
+        self.accepted.set(0);
+        for peer in self.peers.iter() {
+            peer.ops.set(0);
+            peer.sent.set(0);
+            peer.received.set(0);
+            peer.bad_reply.set(false);
+            peer.outcome.set(Outcome::Stalled);
+            T::take(&peer.log);
+        }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> Counts {
+        self.counters.snapshot()
+    }
+
+    /// Each connection's outcome, in accept order.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        self.peers.iter().map(|peer| peer.outcome.get()).collect()
+    }
+
+    /// Takes the traces recorded so far: the listener's, then each connection's.
+    pub fn take_traces(&self) -> (Vec<Op>, Vec<Vec<Op>>) {
+        let listener = T::take(&self.listener_log);
+        let conns = self.peers.iter().map(|peer| T::take(&peer.log)).collect();
+        (listener, conns)
+    }
+
+    /// Bumps `counter` and, in syscall mode, makes the one real system call.
+    #[inline]
+    fn call(&self, counter: &Cell<u64>) {
+        Counters::bump(counter);
+        if let Some(pipe) = &self.pipe {
+            Counters::bump(&self.counters.syscalls);
+            pipe.call();
+        }
+    }
+
+    #[inline]
+    fn log(&self, source: SourceId, op: Op) {
+        match source {
+            SourceId::Listener => T::record(&self.listener_log, op),
+            SourceId::Conn(conn) => T::record(&self.peers[conn].log, op),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn on_register(&self, source: SourceId) {
+        self.call(&self.counters.register);
+        self.log(source, Op::Register);
+    }
+
+    #[inline]
+    pub(crate) fn on_deregister(&self, source: SourceId) {
+        self.call(&self.counters.unregister);
+        self.log(source, Op::Deregister);
+    }
+
+    #[inline]
+    pub(crate) fn on_poll(&self) {
+        self.call(&self.counters.poll);
+    }
+
+    /// Accepts the next connection: its index, or `WouldBlock`.
+    #[inline]
+    pub(crate) fn accept(&self) -> io::Result<usize> {
+        self.call(&self.counters.accept);
+        let op = self.listener_ops.get();
+        self.listener_ops.set(op + 1);
+        let conn = self.accepted.get();
+        let result = match self.model.decide(LISTENER, op) {
+            Decision::Transfer(_) if conn < self.peers.len() => {
+                self.accepted.set(conn + 1);
+                Ok(conn)
+            }
+            _ => Err(io::ErrorKind::WouldBlock.into()),
+        };
+        let traced = if result.is_ok() {
+            OpResult::Done(1)
+        } else {
+            OpResult::WouldBlock
+        };
+        T::record(&self.listener_log, Op::Accept(traced));
+        result
+    }
+
+    /// Connection `conn`'s next operation, by the network model.
+    #[inline]
+    fn decide(&self, peer: &Peer<T>, conn: usize) -> Decision {
+        let op = peer.ops.get();
+        peer.ops.set(op + 1);
+        self.model.decide(conn as u64, op)
+    }
+
+    /// The server reads from connection `conn`: request bytes, 0 at EOF (the client has sent
+    /// everything), or `WouldBlock`.
+    #[inline]
+    pub(crate) fn read(&self, conn: usize, buf: &mut [u8]) -> io::Result<usize> {
+        self.call(&self.counters.read);
+        let peer = &self.peers[conn];
+        let result = match self.decide(peer, conn) {
+            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            Decision::Transfer(limit) => {
+                let sent = peer.sent.get();
+                let pending = &peer.client.send[sent..];
+                let n = pending.len().min(buf.len()).min(limit);
+                buf[..n].copy_from_slice(&pending[..n]);
+                peer.sent.set(sent + n);
+                Ok(n)
+            }
+        };
+        T::record(
+            &peer.log,
+            Op::Read {
+                len: buf.len(),
+                result: OpResult::of(&result),
+            },
+        );
+        result
+    }
+
+    /// The server writes to connection `conn`; the client checks every accepted byte against
+    /// its expected reply.
+    #[inline]
+    pub(crate) fn write(&self, conn: usize, buf: &[u8]) -> io::Result<usize> {
+        self.call(&self.counters.write);
+        let peer = &self.peers[conn];
+        let result = match self.decide(peer, conn) {
+            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            Decision::Transfer(limit) => {
+                let n = buf.len().min(limit);
+                let received = peer.received.get();
+                let matches = peer
+                    .client
+                    .expect
+                    .get(received..received + n)
+                    .is_some_and(|expected| expected == &buf[..n]);
+                if !matches {
+                    peer.bad_reply.set(true);
+                }
+                peer.received.set(received + n);
+                Ok(n)
+            }
+        };
+        T::record(
+            &peer.log,
+            Op::Write {
+                len: buf.len(),
+                result: OpResult::of(&result),
+            },
+        );
+        result
+    }
+
+    /// Records how connection `conn` ended: the server's result, judged by its client.
+    pub(crate) fn finish(&self, conn: usize, result: Result<(), ConnError>) {
+        let peer = &self.peers[conn];
+        let outcome = match result {
+            Err(error) => Outcome::Failed(error),
+            Ok(()) if peer.bad_reply.get() => Outcome::BadReply,
+            Ok(()) if peer.received.get() < peer.client.expect.len() => Outcome::ShortReply,
+            Ok(()) => Outcome::Ok,
+        };
+        peer.outcome.set(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_alternates_starting_with_would_block() {
+        let decisions: Vec<_> = (0..4).map(|op| NetModel::Seed.decide(3, op)).collect();
+        assert_eq!(
+            decisions,
+            [
+                Decision::WouldBlock,
+                Decision::Transfer(usize::MAX),
+                Decision::WouldBlock,
+                Decision::Transfer(usize::MAX)
+            ]
+        );
+    }
+
+    #[test]
+    fn random_depends_only_on_source_op_and_seed() {
+        let a: Vec<_> = (0..64)
+            .map(|op| NetModel::Random(7).decide(5, op))
+            .collect();
+        let b: Vec<_> = (0..64)
+            .map(|op| NetModel::Random(7).decide(5, op))
+            .collect();
+        let other_seed: Vec<_> = (0..64)
+            .map(|op| NetModel::Random(8).decide(5, op))
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, other_seed);
+        assert!(a.contains(&Decision::WouldBlock));
+        assert!(
+            a.iter()
+                .any(|d| matches!(d, Decision::Transfer(n) if *n < 64))
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! The async side's view of the fake network: a [`Reactor`] that turns poll events into
+//! readiness and wake-ups, and the async sources [`AsyncListener`] and [`AsyncStream`].
+//!
+//! The origin study's techniques, which keep the async variant's I/O calls identical to the
+//! poll loop's:
+//!
+//! - sources register when created and deregister when dropped, not per operation;
+//! - each registration remembers its readiness at all times, so an operation on a source known
+//!   not to be ready returns `Pending` without an I/O call (exactly when the poll loop's driver
+//!   skips the call too: both use [`Readiness`]).
+
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::io;
+
+use crate::conn::{AsyncIo, ConnError, read_result, write_result};
+use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use crate::net::Network;
+use crate::trace::Tracer;
+
+/// The listener's token; connection `i` has token `i + 1` (in the driver too).
+pub const LISTENER_TOKEN: Token = Token(0);
+
+/// The token of connection `conn`.
+#[inline]
+pub const fn conn_token(conn: usize) -> Token {
+    Token(conn + 1)
+}
+
+/// One registered source: its readiness, and the task waiting on it.
+#[derive(Default)]
+pub struct Registration {
+    ready: Readiness,
+    waker: Cell<Option<Waker>>,
+}
+
+impl Registration {
+    /// Remembers `waker` to wake on the next event, cloning only if it is a different task's.
+    #[inline]
+    fn set_waker(&self, waker: &Waker) {
+        let stored = self.waker.take();
+        match stored {
+            Some(stored) if stored.will_wake(waker) => self.waker.set(Some(stored)),
+            _ => self.waker.set(Some(waker.clone())),
+        }
+    }
+}
+
+/// Turns poll events into readiness and wake-ups.
+pub struct Reactor<'n, T: Tracer> {
+    poll: RefCell<crate::io::Poll<'n, T>>,
+    events: RefCell<Events>,
+    registrations: Box<[Registration]>,
+}
+
+impl<'n, T: Tracer> Reactor<'n, T> {
+    /// A reactor for a listener and `connections` connections on `net`.
+    pub fn new(net: &'n Network<T>, connections: usize) -> Reactor<'n, T> {
+        let capacity = connections + 1;
+        Reactor {
+            poll: RefCell::new(crate::io::Poll::new(net, capacity)),
+            events: RefCell::new(Events::with_capacity(capacity)),
+            registrations: (0..capacity).map(|_| Registration::default()).collect(),
+        }
+    }
+
+    /// Polls once; every event sets its source's readiness and wakes the task waiting on it.
+    pub fn turn(&self) {
+        let mut events = self.events.borrow_mut();
+        self.poll.borrow_mut().poll(&mut events);
+        for event in events.iter() {
+            let registration = &self.registrations[event.token().0];
+            registration.ready.set(event.readiness());
+            if let Some(waker) = registration.waker.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    fn register<S: crate::io::Source>(
+        &self,
+        source: &S,
+        token: Token,
+        interest: Interest,
+    ) -> &Registration {
+        let registration = &self.registrations[token.0];
+        registration.ready.set(interest);
+        self.poll
+            .borrow()
+            .registry()
+            .register(source, token, interest)
+            .expect("tokens are assigned by accept order and never reused while registered");
+        registration
+    }
+
+    fn deregister<S: crate::io::Source>(&self, source: &S, token: Token) {
+        let registration = &self.registrations[token.0];
+        drop(registration.waker.take());
+        registration.ready.clear_readable();
+        registration.ready.clear_writable();
+        self.poll
+            .borrow()
+            .registry()
+            .deregister(source, token)
+            .expect("a source deregisters once, with the token it registered");
+    }
+}
+
+/// The listener, registered with a reactor for as long as it lives.
+pub struct AsyncListener<'r, 'n, T: Tracer> {
+    reactor: &'r Reactor<'n, T>,
+    registration: &'r Registration,
+    listener: FakeListener<'n, T>,
+}
+
+impl<'r, 'n, T: Tracer> AsyncListener<'r, 'n, T> {
+    /// Registers the network's listener with `reactor`.
+    pub fn new(reactor: &'r Reactor<'n, T>, net: &'n Network<T>) -> Self {
+        let listener = FakeListener::new(net);
+        let registration = reactor.register(&listener, LISTENER_TOKEN, Interest::READABLE);
+        AsyncListener {
+            reactor,
+            registration,
+            listener,
+        }
+    }
+
+    /// Accepts the next connection and registers it.
+    pub fn accept(&self) -> Accept<'_, 'r, 'n, T> {
+        Accept { listener: self }
+    }
+}
+
+impl<T: Tracer> Drop for AsyncListener<'_, '_, T> {
+    fn drop(&mut self) {
+        self.reactor.deregister(&self.listener, LISTENER_TOKEN);
+    }
+}
+
+/// Future of [`AsyncListener::accept`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Accept<'a, 'r, 'n, T: Tracer> {
+    listener: &'a AsyncListener<'r, 'n, T>,
+}
+
+impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
+    type Output = io::Result<AsyncStream<'r, 'n, T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let AsyncListener {
+            reactor,
+            registration,
+            listener,
+        } = self.listener;
+        if registration.ready.is_readable() {
+            match listener.accept() {
+                Ok(stream) => return Poll::Ready(Ok(AsyncStream::new(reactor, stream))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    registration.ready.clear_readable()
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        registration.set_waker(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// An accepted connection, registered with a reactor for as long as it lives.
+pub struct AsyncStream<'r, 'n, T: Tracer> {
+    reactor: &'r Reactor<'n, T>,
+    registration: &'r Registration,
+    stream: FakeStream<'n, T>,
+}
+
+impl<'r, 'n, T: Tracer> AsyncStream<'r, 'n, T> {
+    fn new(reactor: &'r Reactor<'n, T>, stream: FakeStream<'n, T>) -> Self {
+        let token = conn_token(stream.conn());
+        let registration =
+            reactor.register(&stream, token, Interest::READABLE | Interest::WRITABLE);
+        AsyncStream {
+            reactor,
+            registration,
+            stream,
+        }
+    }
+
+    /// The connection's index.
+    #[inline]
+    pub fn conn(&self) -> usize {
+        self.stream.conn()
+    }
+
+    /// The network the connection belongs to.
+    #[inline]
+    pub fn network(&self) -> &'n Network<T> {
+        self.stream.network()
+    }
+}
+
+impl<T: Tracer> Drop for AsyncStream<'_, '_, T> {
+    fn drop(&mut self) {
+        self.reactor
+            .deregister(&self.stream, conn_token(self.stream.conn()));
+    }
+}
+
+impl<T: Tracer> AsyncIo for AsyncStream<'_, '_, T> {
+    #[inline]
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<Result<usize, ConnError>> {
+        let polled = gated_read(&self.stream, &self.registration.ready, buf);
+        if polled.is_pending() {
+            self.registration.set_waker(cx.waker());
+        }
+        polled
+    }
+
+    #[inline]
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize, ConnError>> {
+        let polled = gated_write(&self.stream, &self.registration.ready, buf);
+        if polled.is_pending() {
+            self.registration.set_waker(cx.waker());
+        }
+        polled
+    }
+}
+
+/// A read unless the source is known not to be readable; a `WouldBlock` clears readability.
+/// The one rule both twins follow (the driver's [`Io`](crate::Io) calls it too).
+#[inline]
+pub(crate) fn gated_read<T: Tracer>(
+    stream: &FakeStream<'_, T>,
+    ready: &Readiness,
+    buf: &mut [u8],
+) -> Poll<Result<usize, ConnError>> {
+    if !ready.is_readable() {
+        return Poll::Pending;
+    }
+    let polled = read_result(stream.read(buf));
+    if polled.is_pending() {
+        ready.clear_readable();
+    }
+    polled
+}
+
+/// A write unless the source is known not to be writable; a `WouldBlock` clears writability.
+#[inline]
+pub(crate) fn gated_write<T: Tracer>(
+    stream: &FakeStream<'_, T>,
+    ready: &Readiness,
+    buf: &[u8],
+) -> Poll<Result<usize, ConnError>> {
+    if !ready.is_writable() {
+        return Poll::Pending;
+    }
+    let polled = write_result(stream.write(buf));
+    if polled.is_pending() {
+        ready.clear_writable();
+    }
+    polled
+}

@@ -1,0 +1,421 @@
+//! Runs a scenario under a [`Variant`]: the one entry point for tests, benches, the report and
+//! third-party crates.
+//!
+//! Setup (the network with its clients, slots, queues, the poller) happens in [`prepare`],
+//! before the caller's closure; each [`Run::run`] then serves every connection once without
+//! allocating (for `manual` and `async`), so the closure can time it.
+
+use core::fmt;
+use std::io;
+
+use crate::conn::{AsyncIo, ConnError};
+use crate::driver::{Driver, RunEnd};
+use crate::executor::{self, Spawn};
+use crate::net::{NetModel, Network};
+use crate::reactor::{AsyncListener, AsyncStream, Reactor};
+use crate::scenario::{Outcome, Scenario};
+use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
+
+/// Which twin runs, and on what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// The generated poll-loop machine in the poll-loop [`Driver`].
+    Manual,
+    /// The generated async fn on the no-alloc executor.
+    Async,
+    /// The generated async fn on the conventional executor (boxed futures, `Arc` wakers).
+    AsyncBoxArc,
+}
+
+impl Variant {
+    /// Every variant, in report order.
+    pub const ALL: [Variant; 3] = [Variant::Manual, Variant::Async, Variant::AsyncBoxArc];
+
+    /// The name used in reports and bench ids: `manual`, `async`, `async-box-arc`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Manual => "manual",
+            Variant::Async => "async",
+            Variant::AsyncBoxArc => "async-box-arc",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for Variant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                format!("unknown variant `{s}`; expected one of manual, async, async-box-arc")
+            })
+    }
+}
+
+/// The most connections one run may have.
+pub const MAX_CONNECTIONS: usize = 1 << 20;
+
+/// Default round limit: far above what any built-in scenario needs, low enough that a scenario
+/// that never finishes is reported as stalled in seconds rather than hanging.
+pub const DEFAULT_MAX_ROUNDS: u64 = 1_000_000;
+
+/// How to run a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunConfig {
+    /// Which twin.
+    pub variant: Variant,
+    /// How the fake network behaves.
+    pub model: NetModel,
+    /// One real system call per I/O call.
+    pub syscalls: bool,
+    /// Overrides the scenario's `connections`.
+    pub connections: Option<usize>,
+    /// Polls after which unfinished connections are reported as stalled.
+    pub max_rounds: u64,
+}
+
+impl RunConfig {
+    /// `variant` on the origin's network, without syscalls, at the scenario's connection count.
+    pub const fn new(variant: Variant) -> Self {
+        RunConfig {
+            variant,
+            model: NetModel::Seed,
+            syscalls: false,
+            connections: None,
+            max_rounds: DEFAULT_MAX_ROUNDS,
+        }
+    }
+
+    /// With the network model `model`.
+    pub const fn model(mut self, model: NetModel) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// With or without syscall mode.
+    pub const fn syscalls(mut self, syscalls: bool) -> Self {
+        self.syscalls = syscalls;
+        self
+    }
+
+    /// With `connections` connections instead of the scenario's.
+    pub const fn connections(mut self, connections: usize) -> Self {
+        self.connections = Some(connections);
+        self
+    }
+
+    /// With a round limit.
+    pub const fn max_rounds(mut self, max_rounds: u64) -> Self {
+        self.max_rounds = max_rounds;
+        self
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum RunError {
+    /// A run needs at least one connection.
+    NoConnections,
+    /// More connections than [`MAX_CONNECTIONS`].
+    TooManyConnections {
+        /// Connections asked for.
+        requested: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A `Chunked(0)` network would never transfer a byte.
+    EmptyChunks,
+    /// Syscall mode could not create its pipe.
+    Syscalls(io::Error),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::NoConnections => f.write_str("a run needs at least one connection"),
+            RunError::TooManyConnections { requested, max } => {
+                write!(
+                    f,
+                    "{requested} connections requested; at most {max} are supported"
+                )
+            }
+            RunError::EmptyChunks => {
+                f.write_str("a chunked network needs chunks of at least 1 byte")
+            }
+            RunError::Syscalls(e) => write!(f, "syscall mode could not create its pipe: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Syscalls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// Fake I/O calls.
+    pub counts: Counts,
+    /// Each connection's outcome, in accept order.
+    pub outcomes: Vec<Outcome>,
+    /// Polls made, and whether the run stalled.
+    pub end: RunEnd,
+}
+
+impl Report {
+    /// How many connections ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.outcomes.iter().filter(|o| **o == outcome).count()
+    }
+
+    /// Whether every connection ended [`Outcome::Ok`].
+    pub fn all_ok(&self) -> bool {
+        self.outcomes.iter().all(|o| *o == Outcome::Ok)
+    }
+}
+
+/// Every operation of a traced run, per source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Traces {
+    /// The listener's operations.
+    pub listener: Vec<Op>,
+    /// Each connection's operations, in accept order.
+    pub connections: Vec<Vec<Op>>,
+}
+
+/// A prepared scenario, ready to run any number of times.
+pub trait Run {
+    /// Serves every connection once, from a fresh network state. Allocates nothing for
+    /// `manual` and `async` (the trace, when on, does).
+    fn run(&mut self) -> RunEnd;
+    /// Counts of the last run.
+    fn counts(&self) -> Counts;
+    /// The report of the last run (allocates: call it outside the measured section).
+    fn report(&self, end: RunEnd) -> Report;
+    /// Takes the traces of the last run (empty unless traced).
+    fn take_traces(&self) -> Traces;
+    /// Size in bytes of one connection's state: the machine, or the task's future.
+    fn state_size(&self) -> usize;
+}
+
+/// Sets up `scenario` under `config` and hands the prepared run to `f`. Tracing is chosen by
+/// `T` ([`NoTrace`] or [`Traced`]).
+pub fn prepare<S: Scenario, T: Tracer, R>(
+    scenario: &S,
+    config: &RunConfig,
+    f: impl FnOnce(&mut dyn Run) -> R,
+) -> Result<R, RunError> {
+    let connections = config.connections.unwrap_or(scenario.config().connections);
+    if connections == 0 {
+        return Err(RunError::NoConnections);
+    }
+    if connections > MAX_CONNECTIONS {
+        return Err(RunError::TooManyConnections {
+            requested: connections,
+            max: MAX_CONNECTIONS,
+        });
+    }
+    if config.model == NetModel::Chunked(0) {
+        return Err(RunError::EmptyChunks);
+    }
+    let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
+    let net =
+        Network::<T>::new(config.model, clients, config.syscalls).map_err(RunError::Syscalls)?;
+    let max_rounds = config.max_rounds;
+    Ok(match config.variant {
+        Variant::Manual => {
+            let driver = Driver::new(scenario, &net);
+            f(&mut ManualRun {
+                scenario,
+                net: &net,
+                driver,
+                max_rounds,
+            })
+        }
+        Variant::Async => {
+            let reactor = Reactor::new(&net, connections);
+            let executor = executor::noalloc::Executor::new(connections, |stream| {
+                connection_task(scenario, stream)
+            });
+            f(&mut AsyncRun {
+                net: &net,
+                reactor: &reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
+        Variant::AsyncBoxArc => {
+            let reactor = Reactor::new(&net, connections);
+            let executor = executor::boxed::Executor::new(connections, |stream| {
+                connection_task(scenario, stream)
+            });
+            f(&mut AsyncRun {
+                net: &net,
+                reactor: &reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
+    })
+}
+
+/// Runs `scenario` once under `config`, untraced.
+pub fn run<S: Scenario>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
+    prepare::<S, NoTrace, _>(scenario, config, |prepared| {
+        let end = prepared.run();
+        prepared.report(end)
+    })
+}
+
+/// Runs `scenario` once under `config`, recording every operation.
+pub fn run_traced<S: Scenario>(
+    scenario: &S,
+    config: &RunConfig,
+) -> Result<(Report, Traces), RunError> {
+    prepare::<S, Traced, _>(scenario, config, |prepared| {
+        let end = prepared.run();
+        (prepared.report(end), prepared.take_traces())
+    })
+}
+
+fn report<T: Tracer>(net: &Network<T>, end: RunEnd) -> Report {
+    Report {
+        counts: net.counts(),
+        outcomes: net.outcomes(),
+        end,
+    }
+}
+
+fn take_traces<T: Tracer>(net: &Network<T>) -> Traces {
+    let (listener, connections) = net.take_traces();
+    Traces {
+        listener,
+        connections,
+    }
+}
+
+struct ManualRun<'a, S: Scenario, T: Tracer> {
+    scenario: &'a S,
+    net: &'a Network<T>,
+    driver: Driver<'a, S::Machine, T>,
+    max_rounds: u64,
+}
+
+impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
+    fn run(&mut self) -> RunEnd {
+        self.net.reset();
+        self.driver.run(self.scenario, self.max_rounds)
+    }
+    fn counts(&self) -> Counts {
+        self.net.counts()
+    }
+    fn report(&self, end: RunEnd) -> Report {
+        report(self.net, end)
+    }
+    fn take_traces(&self) -> Traces {
+        take_traces(self.net)
+    }
+    fn state_size(&self) -> usize {
+        size_of::<S::Machine>()
+    }
+}
+
+struct AsyncRun<'e, 'r, 'n, T: Tracer, E> {
+    net: &'n Network<T>,
+    reactor: &'r Reactor<'n, T>,
+    executor: &'e E,
+    max_rounds: u64,
+}
+
+impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
+where
+    E: executor::Run<AsyncStream<'r, 'n, T>>,
+{
+    fn run(&mut self) -> RunEnd {
+        self.net.reset();
+        let root = accept_loop(self.reactor, self.net, self.executor);
+        let reactor = self.reactor;
+        self.executor.run(root, || reactor.turn(), self.max_rounds)
+    }
+    fn counts(&self) -> Counts {
+        self.net.counts()
+    }
+    fn report(&self, end: RunEnd) -> Report {
+        report(self.net, end)
+    }
+    fn take_traces(&self) -> Traces {
+        take_traces(self.net)
+    }
+    fn state_size(&self) -> usize {
+        self.executor.task_size()
+    }
+}
+
+/// The async twin's root task: accept every connection and spawn a task for it.
+async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
+    reactor: &'r Reactor<'n, T>,
+    net: &'n Network<T>,
+    spawner: &E,
+) {
+    let listener = AsyncListener::new(reactor, net);
+    for _ in 0..net.connections() {
+        match listener.accept().await {
+            Ok(stream) => spawner.spawn(stream),
+            // As in the driver: an accept error ends accepting; the rest stay `Stalled`.
+            Err(_) => return,
+        }
+    }
+}
+
+/// One connection's task: the scenario's async fn, then its outcome.
+async fn connection_task<'r, 'n, S: Scenario, T: Tracer>(
+    scenario: &S,
+    mut stream: AsyncStream<'r, 'n, T>,
+) {
+    let result = scenario.serve(&mut stream).await;
+    let (net, conn) = (stream.network(), stream.conn());
+    drop(stream); // deregisters, as the driver does before recording the outcome
+    net.finish(conn, result);
+}
+
+/// Size in bytes of `scenario`'s async fn future (what a no-alloc task slot holds, minus the
+/// connection task's own few words).
+pub fn future_size<S: Scenario>(scenario: &S) -> usize {
+    /// An [`AsyncIo`] that is never polled: only the future's type matters.
+    struct Unpolled;
+    impl AsyncIo for Unpolled {
+        fn poll_read(
+            &mut self,
+            _: &mut core::task::Context<'_>,
+            _: &mut [u8],
+        ) -> core::task::Poll<Result<usize, ConnError>> {
+            unreachable!("never polled")
+        }
+        fn poll_write(
+            &mut self,
+            _: &mut core::task::Context<'_>,
+            _: &[u8],
+        ) -> core::task::Poll<Result<usize, ConnError>> {
+            unreachable!("never polled")
+        }
+    }
+    let mut io = Unpolled;
+    size_of_val(&scenario.serve(&mut io))
+}
+
+/// Size in bytes of `scenario`'s poll-loop machine.
+pub fn machine_size<S: Scenario>(_: &S) -> usize {
+    size_of::<S::Machine>()
+}
