@@ -28,6 +28,7 @@
     missing_docs
 )]
 
+pub mod check;
 pub mod conn;
 pub mod driver;
 pub mod executor;

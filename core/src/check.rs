@@ -1,0 +1,314 @@
+//! The differential harness: proof that the twins did identical work.
+//!
+//! For a scenario, [`Differential`] runs every [`Variant`] under each network model and
+//! requires, against the `manual` run: identical counts, identical per-connection traces (every
+//! operation, the room or bytes it offered, and its result), identical outcomes, and — unless
+//! failures are allowed — every reply exactly as the client expected. Users run it on their own
+//! scenarios in one call:
+//!
+//! ```
+//! use twinbench::check::Differential;
+//! use twinbench::handwritten::HandwrittenEcho;
+//!
+//! let checked = Differential::new(&HandwrittenEcho).connections(4).random_seeds(20).run()?;
+//! assert_eq!(checked, 3 + 20); // seed, chunked(1), chunked(7), 20 random seeds
+//! # Ok::<(), twinbench::check::Divergence>(())
+//! ```
+
+use core::fmt;
+
+use crate::net::NetModel;
+use crate::runner::{Report, RunConfig, Traces, Variant, run_traced};
+use crate::scenario::{Outcome, Scenario};
+use crate::trace::{Counts, Op};
+
+/// The network models every scenario is checked under: `Seed`, `Chunked(1)`, `Chunked(7)`,
+/// then `Random(0)`, `Random(1)`, … (`random_seeds` of them).
+pub fn standard_models(random_seeds: u64) -> impl Iterator<Item = NetModel> {
+    [NetModel::Seed, NetModel::Chunked(1), NetModel::Chunked(7)]
+        .into_iter()
+        .chain((0..random_seeds).map(NetModel::Random))
+}
+
+/// Runs every variant of a scenario under many networks and compares them. See the
+/// [module docs](self).
+pub struct Differential<'a, S> {
+    scenario: &'a S,
+    connections: Option<usize>,
+    random_seeds: u64,
+    allow_failures: bool,
+    variants: &'a [Variant],
+}
+
+impl<'a, S: Scenario> Differential<'a, S> {
+    /// Checks `scenario` at its own connection count, under the standard models with 200
+    /// random seeds, requiring every connection to end `Ok`.
+    pub fn new(scenario: &'a S) -> Self {
+        Differential {
+            scenario,
+            connections: None,
+            random_seeds: 200,
+            allow_failures: false,
+            variants: &Variant::ALL,
+        }
+    }
+
+    /// With `connections` connections (a few suffice: each connection's network is
+    /// independent of the others').
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.connections = Some(connections);
+        self
+    }
+
+    /// With `seeds` random network seeds.
+    pub fn random_seeds(mut self, seeds: u64) -> Self {
+        self.random_seeds = seeds;
+        self
+    }
+
+    /// Accepts outcomes other than `Ok`, as long as every variant has the same ones.
+    pub fn allow_failures(mut self) -> Self {
+        self.allow_failures = true;
+        self
+    }
+
+    /// Compares only these variants (the first is the reference).
+    pub fn variants(mut self, variants: &'a [Variant]) -> Self {
+        self.variants = variants;
+        self
+    }
+
+    /// Checks one network model; returns the reference variant's report.
+    pub fn check(&self, model: NetModel) -> Result<Report, Divergence> {
+        let divergence = |kind| Divergence {
+            scenario: self.scenario.name(),
+            model,
+            kind,
+        };
+        let mut runs = self.variants.iter().map(|&variant| {
+            let mut config = RunConfig::new(variant).model(model);
+            config.connections = self.connections;
+            let (report, traces) = run_traced(self.scenario, &config).map_err(|error| {
+                divergence(DivergenceKind::RunError {
+                    variant,
+                    error: error.to_string(),
+                })
+            })?;
+            Ok((variant, report, traces))
+        });
+        let Some(reference) = runs.next() else {
+            return Err(divergence(DivergenceKind::NoVariants));
+        };
+        let (reference_variant, reference_report, reference_traces) = reference?;
+        if !self.allow_failures {
+            if let Some((conn, &outcome)) = reference_report
+                .outcomes
+                .iter()
+                .enumerate()
+                .find(|(_, o)| **o != Outcome::Ok)
+            {
+                return Err(divergence(DivergenceKind::NotOk {
+                    variant: reference_variant,
+                    conn,
+                    outcome,
+                }));
+            }
+        }
+        for run in runs {
+            let (variant, report, traces) = run?;
+            let pair = (reference_variant, variant);
+            compare(pair, &reference_report, &reference_traces, &report, &traces)
+                .map_err(divergence)?;
+        }
+        Ok(reference_report)
+    }
+
+    /// Checks every standard model; returns how many were checked.
+    pub fn run(&self) -> Result<usize, Divergence> {
+        let mut checked = 0;
+        for model in standard_models(self.random_seeds) {
+            self.check(model)?;
+            checked += 1;
+        }
+        Ok(checked)
+    }
+}
+
+fn compare(
+    (a, b): (Variant, Variant),
+    report_a: &Report,
+    traces_a: &Traces,
+    report_b: &Report,
+    traces_b: &Traces,
+) -> Result<(), DivergenceKind> {
+    for (conn, (trace_a, trace_b)) in traces_a
+        .connections
+        .iter()
+        .zip(&traces_b.connections)
+        .enumerate()
+    {
+        if let Some(index) = first_difference(trace_a, trace_b) {
+            return Err(DivergenceKind::Trace {
+                variants: (a, b),
+                source: Some(conn),
+                index,
+                ops: (trace_a.get(index).copied(), trace_b.get(index).copied()),
+            });
+        }
+    }
+    if let Some(index) = first_difference(&traces_a.listener, &traces_b.listener) {
+        return Err(DivergenceKind::Trace {
+            variants: (a, b),
+            source: None,
+            index,
+            ops: (
+                traces_a.listener.get(index).copied(),
+                traces_b.listener.get(index).copied(),
+            ),
+        });
+    }
+    if let Some(conn) =
+        (0..report_a.outcomes.len()).find(|&c| report_a.outcomes[c] != report_b.outcomes[c])
+    {
+        return Err(DivergenceKind::Outcome {
+            variants: (a, b),
+            conn,
+            outcomes: (report_a.outcomes[conn], report_b.outcomes[conn]),
+        });
+    }
+    if report_a.counts != report_b.counts {
+        return Err(DivergenceKind::Counts {
+            variants: (a, b),
+            counts: (report_a.counts, report_b.counts),
+        });
+    }
+    Ok(())
+}
+
+fn first_difference(a: &[Op], b: &[Op]) -> Option<usize> {
+    let common = a.iter().zip(b).position(|(x, y)| x != y);
+    common.or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))
+}
+
+/// Where two variants did different work. Its `Display` names the scenario, the network model,
+/// the connection and the first diverging operation of each variant.
+#[derive(Debug)]
+pub struct Divergence {
+    /// The scenario's name.
+    pub scenario: &'static str,
+    /// The network model of the run.
+    pub model: NetModel,
+    /// What differed.
+    pub kind: DivergenceKind,
+}
+
+/// What differed between two variants.
+#[derive(Debug)]
+pub enum DivergenceKind {
+    /// A source's operations differ; `source` is the connection (`None`: the listener).
+    Trace {
+        /// The reference variant and the diverging one.
+        variants: (Variant, Variant),
+        /// The connection, or `None` for the listener.
+        source: Option<usize>,
+        /// Index of the first differing operation.
+        index: usize,
+        /// Each variant's operation there (`None`: its trace ended).
+        ops: (Option<Op>, Option<Op>),
+    },
+    /// A connection ended differently.
+    Outcome {
+        /// The reference variant and the diverging one.
+        variants: (Variant, Variant),
+        /// The connection.
+        conn: usize,
+        /// Each variant's outcome.
+        outcomes: (Outcome, Outcome),
+    },
+    /// Global counts differ (polls, for instance) although every trace agrees.
+    Counts {
+        /// The reference variant and the diverging one.
+        variants: (Variant, Variant),
+        /// Each variant's counts.
+        counts: (Counts, Counts),
+    },
+    /// A connection did not end `Ok` (and failures were not allowed).
+    NotOk {
+        /// The variant.
+        variant: Variant,
+        /// The connection.
+        conn: usize,
+        /// How it ended.
+        outcome: Outcome,
+    },
+    /// A run could not start.
+    RunError {
+        /// The variant.
+        variant: Variant,
+        /// Why.
+        error: String,
+    },
+    /// No variant was given.
+    NoVariants,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "scenario `{}` on network {}: ",
+            self.scenario, self.model
+        )?;
+        match &self.kind {
+            DivergenceKind::Trace {
+                variants: (a, b),
+                source,
+                index,
+                ops: (op_a, op_b),
+            } => {
+                match source {
+                    Some(conn) => write!(f, "connection {conn}")?,
+                    None => f.write_str("the listener")?,
+                }
+                let show = |op: &Option<Op>| {
+                    op.map_or("(end of trace)".to_owned(), |op| format!("{op:?}"))
+                };
+                write!(
+                    f,
+                    " diverges at operation {index}: {a} did {}, {b} did {}",
+                    show(op_a),
+                    show(op_b)
+                )
+            }
+            DivergenceKind::Outcome {
+                variants: (a, b),
+                conn,
+                outcomes: (x, y),
+            } => {
+                write!(f, "connection {conn} ended `{x}` in {a} but `{y}` in {b}")
+            }
+            DivergenceKind::Counts {
+                variants: (a, b),
+                counts: (x, y),
+            } => {
+                write!(f, "counts differ: {a}: {x}; {b}: {y}")
+            }
+            DivergenceKind::NotOk {
+                variant,
+                conn,
+                outcome,
+            } => {
+                write!(
+                    f,
+                    "connection {conn} ended `{outcome}` in {variant}, expected ok"
+                )
+            }
+            DivergenceKind::RunError { variant, error } => {
+                write!(f, "{variant} could not run: {error}")
+            }
+            DivergenceKind::NoVariants => f.write_str("no variants to compare"),
+        }
+    }
+}
+
+impl std::error::Error for Divergence {}
