@@ -197,9 +197,20 @@ pub struct Traces {
 
 /// A prepared scenario, ready to run any number of times.
 pub trait Run {
-    /// Serves every connection once, from a fresh network state. Allocates nothing for
-    /// `manual` and `async` (the trace, when on, does).
-    fn run(&mut self) -> RunEnd;
+    /// Puts the network back in its initial state (every client at the start, counters and
+    /// traces cleared). Allocates nothing.
+    fn reset(&mut self);
+    /// Serves every connection once, from the current network state: call [`reset`]
+    /// first. This is the measured section: it allocates nothing for `manual` and `async`
+    /// (the trace, when on, does).
+    ///
+    /// [`reset`]: Run::reset
+    fn serve(&mut self) -> RunEnd;
+    /// [`reset`](Run::reset), then [`serve`](Run::serve).
+    fn run(&mut self) -> RunEnd {
+        self.reset();
+        self.serve()
+    }
     /// Counts of the last run.
     fn counts(&self) -> Counts;
     /// The report of the last run (allocates: call it outside the measured section).
@@ -314,8 +325,10 @@ struct ManualRun<'a, S: Scenario, T: Tracer> {
 }
 
 impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
-    fn run(&mut self) -> RunEnd {
+    fn reset(&mut self) {
         self.net.reset();
+    }
+    fn serve(&mut self) -> RunEnd {
         self.driver.run(self.scenario, self.max_rounds)
     }
     fn counts(&self) -> Counts {
@@ -343,8 +356,10 @@ impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
 where
     E: executor::Run<AsyncStream<'r, 'n, T>>,
 {
-    fn run(&mut self) -> RunEnd {
+    fn reset(&mut self) {
         self.net.reset();
+    }
+    fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.net, self.executor);
         let reactor = self.reactor;
         self.executor.run(root, || reactor.turn(), self.max_rounds)
@@ -418,4 +433,48 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
 /// Size in bytes of `scenario`'s poll-loop machine.
 pub fn machine_size<S: Scenario>(_: &S) -> usize {
     size_of::<S::Machine>()
+}
+
+/// A scenario of any type, for lists of scenarios (the report, the benches, a user's own set).
+/// Implemented for every [`Scenario`].
+pub trait AnyScenario {
+    /// [`Scenario::name`].
+    fn name(&self) -> &'static str;
+    /// [`Scenario::config`].
+    fn config(&self) -> crate::Config;
+    /// [`run`] this scenario.
+    fn run(&self, config: &RunConfig) -> Result<Report, RunError>;
+    /// [`prepare`] this scenario, untraced, and hand the prepared run to `f`.
+    fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError>;
+    /// Run the [differential check](crate::check::Differential) with `connections` connections
+    /// and `random_seeds` random networks; returns how many networks were checked.
+    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence>;
+    /// Size of the poll-loop machine.
+    fn machine_size(&self) -> usize;
+    /// Size of the async fn's future.
+    fn future_size(&self) -> usize;
+}
+
+impl<S: Scenario> AnyScenario for S {
+    fn name(&self) -> &'static str {
+        Scenario::name(self)
+    }
+    fn config(&self) -> crate::Config {
+        Scenario::config(self)
+    }
+    fn run(&self, config: &RunConfig) -> Result<Report, RunError> {
+        run(self, config)
+    }
+    fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError> {
+        prepare::<S, NoTrace, _>(self, config, f)
+    }
+    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence> {
+        crate::check::Differential::new(self).connections(connections).random_seeds(random_seeds).run()
+    }
+    fn machine_size(&self) -> usize {
+        machine_size(self)
+    }
+    fn future_size(&self) -> usize {
+        future_size(self)
+    }
 }

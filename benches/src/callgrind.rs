@@ -1,0 +1,66 @@
+//! Deterministic instruction counts: run one scenario × variant in a child process under
+//! `valgrind --tool=callgrind`, collecting only inside
+//! [`twinbench_measured_serve`](crate::twinbench_measured_serve) — the measured serve, without
+//! setup or reset — and read the total from callgrind's output file.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use twinbench::Variant;
+
+/// Whether `valgrind` can be run.
+pub fn available() -> bool {
+    Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Instructions executed by `runs` measured serves of `scenario` under `variant`, counted by
+/// callgrind running `exe measure-one …` (this crate's binary).
+pub fn instructions(exe: &Path, scenario: &str, variant: Variant, syscalls: bool, runs: u32) -> Result<u64, String> {
+    let out = std::env::temp_dir().join(format!(
+        "twinbench-callgrind-{}-{scenario}-{variant}-{}.out",
+        std::process::id(),
+        if syscalls { "syscalls" } else { "plain" }
+    ));
+    let status = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg("--toggle-collect=twinbench_measured_serve")
+        .arg(exe)
+        .args(["measure-one", scenario, variant.name(), &runs.to_string()])
+        .arg(if syscalls { "syscalls" } else { "plain" })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("could not run valgrind: {e}"))?;
+    if !status.status.success() {
+        return Err(format!(
+            "valgrind failed for {scenario}/{variant}: {}",
+            String::from_utf8_lossy(&status.stderr).lines().last().unwrap_or("")
+        ));
+    }
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("no callgrind output: {e}"))?;
+    let _ = std::fs::remove_file(&out);
+    total(&text).ok_or_else(|| "callgrind output has no totals line".to_owned())
+}
+
+/// The `totals:` (or `summary:`) line of a callgrind output file.
+fn total(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("totals:").or_else(|| line.strip_prefix("summary:")))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_totals_line() {
+        let text = "events: Ir\nfn=(1) main\n0 5\nsummary: 1234\ntotals: 1234\n";
+        assert_eq!(super::total(text), Some(1234));
+        assert_eq!(super::total("events: Ir\n"), None);
+    }
+}
