@@ -1,9 +1,76 @@
 //! The `#[scenario]` attribute macro: one declarative scenario, two generated twins.
+//!
+//! The front end (`attr`, `ast`, `validate`, `resolve`) turns the attribute and the fn into one
+//! checked tree; the two back ends (`expand::machine`, `expand::async_fn`) read that tree and
+//! nothing else. On any mistake, `fallback` stands in stub items behind the errors.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod resolve;
+mod source;
+mod validate;
+
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 
-/// Turns a scenario into a poll-loop machine and an async fn (not implemented yet).
+/// Turns a scenario — one plain `fn` whose body is a list of steps — into two twins that do
+/// the same I/O: a poll-loop state machine and an async fn.
+///
+/// ```ignore
+/// use twinbench::prelude::*;
+///
+/// /// The origin's workload: one line in, the same line back.
+/// #[scenario(connections = 256, buffer = 128,
+///            client(send = b"hello world\n", expect = b"hello world\n"))]
+/// pub fn echo() {
+///     let end: usize = read_until(b'\n');
+///     write(&buf[..end]);
+/// }
+/// ```
+///
+/// `echo()` then returns the scenario value `Echo` (`impl Scenario`), whose machine is
+/// `EchoMachine` (states in `EchoState`) and whose async twin is `Echo::serve_conn`.
+///
+/// # Arguments
+///
+/// - `connections = EXPR` (required): connections per run.
+/// - `buffer = EXPR` (required): receive buffer bytes per connection, a const generic: an
+///   integer literal (not 0) or a const path.
+/// - `requests = EXPR` (default 1): requests per connection, for throughput.
+/// - `client(send = EXPR, expect = EXPR)` (required): what each client sends and expects back,
+///   anything implementing `ClientBytes` (byte strings, `&'static [u8]` consts, or a
+///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index).
+///
+/// # Steps
+///
+/// Each I/O step is a wait point: a state of the machine, an `.await` of the async fn.
+///
+/// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or any
+///   `Delimiter`); as `let NAME: usize = read_until(…);` it gives the offset just past it.
+/// - `read_exact(N)`: reads until `buf` holds at least `N` bytes.
+/// - `write(BYTES)`: writes all of a `&[u8]` (re-evaluated when the machine resumes: keep it
+///   pure).
+/// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
+/// - `yield_now()`: lets the other connections run.
+/// - `let NAME: TYPE = EXPR;`: computation; `TYPE` is required (the binding is a field of the
+///   machine, so it implements `Default` and does not borrow). Any other statement without a
+///   step is computation too. `buf` names the received, unconsumed bytes.
+/// - `if`/`else if`/`else`, `while`, `loop`, `for NAME in a..b` (or `a..=b`, ranges of `usize`),
+///   `break`, `continue`, nested, with steps inside. No labels, `match` or `if let` at the
+///   scenario level; no `.await`, `async`, `return` or `?` anywhere.
+///
+/// A step is a statement of its own (or a `let` initializer, for `read_until`), never part of
+/// an expression or a closure. Where a step may stand, a bare call named like a step but none
+/// of the five (`read_line(…)`, `write_all(…)`) is an "unknown step" error; call a function of
+/// your own with such a name by its path.
 #[proc_macro_attribute]
-pub fn scenario(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn scenario(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::scenario(args.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -1,0 +1,196 @@
+//! The attribute's arguments: `#[scenario(connections = …, buffer = …, requests = …,
+//! client(send = …, expect = …))]`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Token, parenthesized};
+
+use crate::ctxt::Ctxt;
+
+mod kw {
+    syn::custom_keyword!(connections);
+    syn::custom_keyword!(buffer);
+    syn::custom_keyword!(requests);
+    syn::custom_keyword!(client);
+    syn::custom_keyword!(send);
+    syn::custom_keyword!(expect);
+}
+
+/// The checked arguments: every required key present, none twice.
+pub struct Args {
+    pub connections: Expr,
+    pub buffer: Expr,
+    /// `None`: the default, 1.
+    pub requests: Option<Expr>,
+    pub send: Expr,
+    pub expect: Expr,
+}
+
+/// One `key = value` (or `client(…)`), as written.
+enum Arg {
+    Connections(kw::connections, Expr),
+    Buffer(kw::buffer, Expr),
+    Requests(kw::requests, Expr),
+    Client(kw::client, Vec<ClientArg>),
+}
+
+enum ClientArg {
+    Send(kw::send, Expr),
+    Expect(kw::expect, Expr),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::connections) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg::Connections(key, input.parse()?))
+        } else if lookahead.peek(kw::buffer) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg::Buffer(key, input.parse()?))
+        } else if lookahead.peek(kw::requests) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg::Requests(key, input.parse()?))
+        } else if lookahead.peek(kw::client) {
+            let key = input.parse()?;
+            let content;
+            parenthesized!(content in input);
+            let args = Punctuated::<ClientArg, Token![,]>::parse_terminated(&content)?;
+            Ok(Arg::Client(key, args.into_iter().collect()))
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+impl Parse for ClientArg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::send) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ClientArg::Send(key, input.parse()?))
+        } else if lookahead.peek(kw::expect) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ClientArg::Expect(key, input.parse()?))
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+/// Parses and checks the arguments, recording every mistake in `cx`. `None` when they are
+/// unusable (the errors say why).
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Option<Args> {
+    let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            cx.syn_error(error);
+            return None;
+        }
+    };
+
+    let mut connections = None;
+    let mut buffer = None;
+    let mut requests = None;
+    let mut client = None;
+    for arg in parsed {
+        match arg {
+            Arg::Connections(key, value) => set_once(cx, &mut connections, key, value),
+            Arg::Buffer(key, value) => {
+                check_buffer(cx, &value);
+                set_once(cx, &mut buffer, key, value);
+            }
+            Arg::Requests(key, value) => set_once(cx, &mut requests, key, value),
+            Arg::Client(key, args) => {
+                let parsed = client_args(cx, key, args);
+                if client.is_some() {
+                    cx.error_spanned_by(key, "duplicate `client(…)` argument");
+                } else {
+                    client = Some(parsed);
+                }
+            }
+        }
+    }
+
+    let call_site = Span::call_site();
+    if connections.is_none() {
+        cx.error_at(
+            call_site,
+            "missing `connections = …`: how many connections a run opens",
+        );
+    }
+    if buffer.is_none() {
+        cx.error_at(
+            call_site,
+            "missing `buffer = …`: receive buffer bytes per connection",
+        );
+    }
+    if client.is_none() {
+        cx.error_at(
+            call_site,
+            "missing `client(send = …, expect = …)`: what each client sends and expects back",
+        );
+    }
+    let (send, expect) = client??;
+    Some(Args {
+        connections: connections?,
+        buffer: buffer?,
+        requests,
+        send,
+        expect,
+    })
+}
+
+fn client_args(cx: &Ctxt, key: kw::client, args: Vec<ClientArg>) -> Option<(Expr, Expr)> {
+    let mut send = None;
+    let mut expect = None;
+    for arg in args {
+        match arg {
+            ClientArg::Send(key, value) => set_once(cx, &mut send, key, value),
+            ClientArg::Expect(key, value) => set_once(cx, &mut expect, key, value),
+        }
+    }
+    if send.is_none() {
+        cx.error_spanned_by(
+            key,
+            "`client(…)` needs `send = …`: the bytes each client sends",
+        );
+    }
+    if expect.is_none() {
+        cx.error_spanned_by(
+            key,
+            "`client(…)` needs `expect = …`: the reply each client expects",
+        );
+    }
+    Some((send?, expect?))
+}
+
+/// Records `key = value`, or an error at the second `key`.
+fn set_once(cx: &Ctxt, slot: &mut Option<Expr>, key: impl ToTokens, value: Expr) {
+    if slot.is_some() {
+        let name = key.to_token_stream().to_string();
+        cx.error_spanned_by(key, format_args!("duplicate `{name}` argument"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// `buffer` is a const generic argument: an integer literal or a const path; a literal 0
+/// leaves no room to read into.
+fn check_buffer(cx: &Ctxt, value: &Expr) {
+    if let Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(int),
+        ..
+    }) = value
+        && int.base10_parse::<u128>().is_ok_and(|n| n == 0)
+    {
+        cx.error_spanned_by(int, "`buffer` must be at least 1 byte");
+    }
+}

@@ -1,0 +1,263 @@
+//! Generation: the items shared by both twins (the scenario value and its `Scenario` impl),
+//! and the entry point that runs the front end and both back ends.
+//!
+//! `machine` and `async_fn` read the same [`Checked`] tree; neither parses or checks anything.
+
+mod async_fn;
+mod machine;
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::{Expr, ItemFn, LitStr, Visibility};
+
+use crate::ast::{Hole, Scenario, UserExpr};
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::resolve::HOLE_PREFIX;
+use crate::validate::{self, Checked};
+
+/// Expands `#[scenario(args)] item`. A mistake in the scenario is reported as compile errors
+/// followed by stub items (`Ok`); only an item that is not a fn at all is an `Err`.
+pub fn scenario(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(error) => return fallback::unparsed(item, error),
+    };
+    let names = Names::new(&func.vis, &func.sig.ident, &func.attrs);
+    let cx = Ctxt::new();
+    let scenario = Scenario::from_syn(&cx, args, func);
+    match validate::check(cx, scenario) {
+        Ok(checked) => Ok(generate(&checked, &names)),
+        Err(error) => Ok(fallback::expand(&names, error)),
+    }
+}
+
+/// The names of the generated items, derived from the fn's name: `echo` → `Echo`,
+/// `EchoMachine`, `EchoState`.
+pub struct Names {
+    pub vis: Visibility,
+    /// The user's fn: `echo`.
+    pub func: Ident,
+    /// The fn's doc attributes, repeated on the scenario type.
+    pub docs: Vec<syn::Attribute>,
+    /// The scenario value's type: `Echo`.
+    pub scenario: Ident,
+    pub machine: Ident,
+    pub state: Ident,
+}
+
+impl Names {
+    pub fn new(vis: &Visibility, func: &Ident, attrs: &[syn::Attribute]) -> Self {
+        let camel = camel_case(&func.unraw().to_string());
+        let span = func.span();
+        Names {
+            vis: vis.clone(),
+            func: func.clone(),
+            docs: attrs
+                .iter()
+                .filter(|attr| attr.path().is_ident("doc"))
+                .cloned()
+                .collect(),
+            scenario: Ident::new(&camel, span),
+            machine: format_ident!("{}Machine", camel, span = span),
+            state: format_ident!("{}State", camel, span = span),
+        }
+    }
+
+    /// The scenario's name as written: `"echo"`.
+    pub fn name_str(&self) -> String {
+        self.func.unraw().to_string()
+    }
+}
+
+/// `keep_alive` → `KeepAlive`. A name that would not start with a letter gets a `Scenario`
+/// prefix (`_0` → `Scenario0`).
+fn camel_case(snake: &str) -> String {
+    let mut camel = String::new();
+    for word in snake.split('_') {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            camel.extend(first.to_uppercase());
+            camel.push_str(chars.as_str());
+        }
+    }
+    if camel == "Self"
+        || camel
+            .chars()
+            .next()
+            .is_none_or(|first| !first.is_alphabetic())
+    {
+        camel.insert_str(0, "Scenario");
+    }
+    camel
+}
+
+fn generate(checked: &Checked, names: &Names) -> TokenStream {
+    let Scenario {
+        attrs, vis, name, ..
+    } = &checked.scenario;
+    let Names { scenario: ty, .. } = names;
+    let machine = machine::expand(checked, names);
+    let serve_conn = async_fn::expand(checked, names);
+    let scenario_impl = scenario_impl(checked, names, &machine.init);
+    let machine_items = machine.items;
+    let docs = &names.docs;
+    let type_doc = doc(format!(
+        "The scenario [`{}`]: generated from `fn {0}` by `#[scenario]`, with its poll-loop \
+         twin [`{}`] and its async twin [`{ty}::serve_conn`].",
+        names.name_str(),
+        names.machine,
+    ));
+    let separator = (!docs.is_empty()).then(|| doc(String::new()));
+    let fn_token = quote_spanned!(name.span()=> fn);
+    quote! {
+        #(#attrs)*
+        #vis #fn_token #name() -> #ty {
+            #ty
+        }
+
+        #(#docs)*
+        #separator
+        #type_doc
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #ty;
+
+        #scenario_impl
+
+        #serve_conn
+
+        #machine_items
+    }
+}
+
+fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -> TokenStream {
+    let Names {
+        scenario: ty,
+        machine,
+        ..
+    } = names;
+    let args = &checked.args;
+    let name = names.name_str();
+    let connections = &args.connections;
+    let buffer = &args.buffer;
+    let requests = match &args.requests {
+        Some(requests) => requests.to_token_stream(),
+        None => quote!(1),
+    };
+    let conn = Ident::new("conn", Span::mixed_site());
+    let io = Ident::new("io", Span::mixed_site());
+    let client_bytes = |expr: &Expr| {
+        quote_spanned! {first_span(expr)=>
+            ::twinbench::ClientBytes::for_conn(&(#expr), #conn)
+        }
+    };
+    let send = client_bytes(&args.send);
+    let expect = client_bytes(&args.expect);
+    quote! {
+        impl ::twinbench::Scenario for #ty {
+            type Machine = #machine;
+
+            fn name(&self) -> &'static str {
+                #name
+            }
+
+            fn config(&self) -> ::twinbench::Config {
+                ::twinbench::Config {
+                    connections: #connections,
+                    buffer: #buffer,
+                    requests: #requests,
+                }
+            }
+
+            fn client(&self, #conn: usize) -> ::twinbench::Client {
+                ::twinbench::Client {
+                    send: #send,
+                    expect: #expect,
+                }
+            }
+
+            fn machine(&self) -> #machine {
+                #machine_init
+            }
+
+            fn serve<'a, C: ::twinbench::AsyncIo + 'a>(
+                &'a self,
+                #io: &'a mut C,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<(), ::twinbench::ConnError>,
+            > + 'a {
+                Self::serve_conn(#io)
+            }
+        }
+    }
+}
+
+/// `buffer` as a const generic argument: literals and paths as they are, anything else in
+/// braces.
+pub fn buffer_generic(buffer: &Expr) -> TokenStream {
+    match buffer {
+        Expr::Lit(_) => buffer.to_token_stream(),
+        Expr::Path(path) if path.qself.is_none() => buffer.to_token_stream(),
+        _ => quote!({ #buffer }),
+    }
+}
+
+/// A `#[doc = "…"]` attribute.
+pub fn doc(text: String) -> TokenStream {
+    let text = LitStr::new(format!(" {text}").trim_end(), Span::call_site());
+    quote!(#[doc = #text])
+}
+
+/// The span of the first token of `tokens` (syn's `Spanned` joins spans only on nightly).
+pub fn first_span(tokens: impl ToTokens) -> Span {
+    tokens
+        .into_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// The user's expression with each hole filled by `fill` (each back end lowers `buf` and the
+/// bindings its own way).
+pub fn lower(expr: &UserExpr, fill: &dyn Fn(&Hole) -> TokenStream) -> TokenStream {
+    let tokens = expr.expr.to_token_stream();
+    if expr.holes.is_empty() {
+        tokens
+    } else {
+        fill_holes(tokens, &expr.holes, fill)
+    }
+}
+
+fn fill_holes(
+    tokens: TokenStream,
+    holes: &[Hole],
+    fill: &dyn Fn(&Hole) -> TokenStream,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) => {
+                let mut filled = proc_macro2::Group::new(
+                    group.delimiter(),
+                    fill_holes(group.stream(), holes, fill),
+                );
+                filled.set_span(group.span());
+                out.extend([TokenTree::Group(filled)]);
+            }
+            TokenTree::Ident(ident) => {
+                let hole = ident
+                    .to_string()
+                    .strip_prefix(HOLE_PREFIX)
+                    .and_then(|index| index.parse::<usize>().ok())
+                    .and_then(|index| holes.get(index));
+                match hole {
+                    Some(hole) => out.extend(fill(hole)),
+                    None => out.extend([TokenTree::Ident(ident)]),
+                }
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
+}

@@ -1,0 +1,57 @@
+//! Expansion snapshots (pin-project's `tests/expand/`): the generated code for `echo`,
+//! `keepalive` and a control-flow scenario, formatted with prettyplease, against the checked-in
+//! `macros/tests/expand/*.expanded.rs`. `UPDATE_EXPAND=1 cargo test` rewrites them.
+
+use std::path::PathBuf;
+
+use super::{CONTROL_FLOW, ECHO, Example, KEEPALIVE};
+use crate::expand;
+
+fn expanded(example: &Example) -> String {
+    let (args, item) = example.tokens();
+    let output = expand::scenario(args, item).expect("a valid scenario expands");
+    let file: syn::File = syn::parse2(output).expect("the expansion parses as a file");
+    prettyplease::unparse(&file)
+}
+
+fn check_snapshot(example: &Example) {
+    let actual = expanded(example);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(format!("{}.expanded.rs", example.name));
+    if std::env::var_os("UPDATE_EXPAND").is_some() {
+        std::fs::write(&path, &actual).expect("write the snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        let first_difference = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+        panic!(
+            "the expansion of `{}` differs from {} (first at line {}).\n\
+             Review the change, then run with UPDATE_EXPAND=1 to accept it.\n\
+             --- actual ---\n{actual}",
+            example.name,
+            path.display(),
+            first_difference + 1,
+        );
+    }
+}
+
+#[test]
+fn echo_expansion() {
+    check_snapshot(&ECHO);
+}
+
+#[test]
+fn keepalive_expansion() {
+    check_snapshot(&KEEPALIVE);
+}
+
+#[test]
+fn control_flow_expansion() {
+    check_snapshot(&CONTROL_FLOW);
+}
