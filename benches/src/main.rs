@@ -1,9 +1,10 @@
 //! `cargo run --release`: checks that the twins of every built-in scenario agree, prints the
 //! origin-form count lines, then the comparison table. `--help` lists the options.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use twinbench::{AnyScenario, NetModel, RunConfig, Variant};
+use twinbench::{AnyScenario, RunConfig, Variant};
 use twinbench_benches::{builtins, callgrind, find, timing, twinbench_measured_serve};
 
 const HELP: &str = "\
@@ -140,6 +141,13 @@ struct Row {
     state_bytes: usize,
 }
 
+/// A progress line on stderr, overwritten in place; only when stderr is a terminal.
+fn progress(line: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r{line:<60}\r");
+    }
+}
+
 fn report(options: &Options) -> Result<(), String> {
     let config_for = |variant: Variant| {
         let mut config = RunConfig::new(variant).syscalls(options.syscalls);
@@ -150,7 +158,7 @@ fn report(options: &Options) -> Result<(), String> {
     // 1. The twins agree: same counts and outcomes in every variant, on the origin's network
     //    (the full differential check over many networks is `cargo test`).
     for scenario in &options.scenarios {
-        eprint!("checking {:<20}\r", scenario.name());
+        progress(&format!("checking {}", scenario.name()));
         let reports = options
             .variants
             .iter()
@@ -177,7 +185,7 @@ fn report(options: &Options) -> Result<(), String> {
             }
         }
     }
-    eprint!("{:40}\r", "");
+    progress("");
 
     // 2. Measure.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -189,7 +197,7 @@ fn report(options: &Options) -> Result<(), String> {
     let total = options.scenarios.len() * options.variants.len();
     for scenario in &options.scenarios {
         for &variant in &options.variants {
-            eprint!("[{:>3}/{total}] {} {variant:<14}\r", rows.len() + 1, scenario.name());
+            progress(&format!("[{:>3}/{total}] {} {variant}", rows.len() + 1, scenario.name()));
             let config = config_for(variant);
             let connections = options.connections.unwrap_or(scenario.config().connections);
             let requests = (connections * scenario.config().requests) as f64;
@@ -209,7 +217,7 @@ fn report(options: &Options) -> Result<(), String> {
             rows.push(Row { scenario: scenario.name(), variant, ns_per_request, instructions_per_request, state_bytes });
         }
     }
-    eprint!("{:60}\r", "");
+    progress("");
     print_table(&rows, options.format);
     Ok(())
 }
@@ -280,5 +288,4 @@ fn print_table(rows: &[Row], format: Format) {
             }
         }
     }
-    let _ = NetModel::Seed;
 }
