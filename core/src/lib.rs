@@ -43,7 +43,9 @@ pub mod trace;
 
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
 pub use net::NetModel;
-pub use runner::{AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
+pub use runner::{
+    AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
+};
 pub use scenario::{Client, ClientBytes, Config, Delimiter, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;

@@ -59,7 +59,7 @@ impl NetModel {
     #[inline]
     fn decide(self, source: u64, op: u64) -> Decision {
         match self {
-            NetModel::Seed | NetModel::Chunked(_) if op % 2 == 0 => Decision::WouldBlock,
+            NetModel::Seed | NetModel::Chunked(_) if op.is_multiple_of(2) => Decision::WouldBlock,
             NetModel::Seed => Decision::Transfer(usize::MAX),
             NetModel::Chunked(n) => Decision::Transfer(n.max(1)),
             NetModel::Random(seed) => {

@@ -448,7 +448,11 @@ pub trait AnyScenario {
     fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError>;
     /// Run the [differential check](crate::check::Differential) with `connections` connections
     /// and `random_seeds` random networks; returns how many networks were checked.
-    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence>;
+    fn check(
+        &self,
+        connections: usize,
+        random_seeds: u64,
+    ) -> Result<usize, crate::check::Divergence>;
     /// Size of the poll-loop machine.
     fn machine_size(&self) -> usize;
     /// Size of the async fn's future.
@@ -468,8 +472,15 @@ impl<S: Scenario> AnyScenario for S {
     fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError> {
         prepare::<S, NoTrace, _>(self, config, f)
     }
-    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence> {
-        crate::check::Differential::new(self).connections(connections).random_seeds(random_seeds).run()
+    fn check(
+        &self,
+        connections: usize,
+        random_seeds: u64,
+    ) -> Result<usize, crate::check::Divergence> {
+        crate::check::Differential::new(self)
+            .connections(connections)
+            .random_seeds(random_seeds)
+            .run()
     }
     fn machine_size(&self) -> usize {
         machine_size(self)
