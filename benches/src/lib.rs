@@ -24,3 +24,6 @@ pub fn find(name: &str) -> Option<&'static dyn AnyScenario> {
 pub fn twinbench_measured_serve(run: &mut dyn twinbench::Run) -> twinbench::driver::RunEnd {
     run.serve()
 }
+
+/// The connection counts of the echo scaling sweep.
+pub const SCALING_CONNECTIONS: [usize; 5] = [1, 16, 256, 4_096, 65_536];
