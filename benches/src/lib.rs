@@ -2,6 +2,7 @@
 //! share: the list of built-in scenarios, the in-process timer and the callgrind driver.
 
 pub mod callgrind;
+pub mod report;
 pub mod timing;
 
 use twinbench::AnyScenario;

@@ -13,6 +13,7 @@ twinbench: what async/await costs against a hand-written poll loop
 USAGE:
     cargo run --release [-- OPTIONS]
     cargo run --release -- instructions [OPTIONS]    instruction counts under callgrind
+    cargo run --release -- criterion-report          report.md + SVG charts from `cargo bench`
 
 OPTIONS:
     --scenario NAME    only this scenario (repeatable); default: all built-in scenarios
@@ -139,6 +140,7 @@ fn main() -> ExitCode {
     }
     let result = match args.first().map(String::as_str) {
         Some("measure-one") => measure_one(&args[1..]),
+        Some("criterion-report") => criterion_report(),
         _ => parse(args).and_then(|options| report(&options)),
     };
     match result {
@@ -148,6 +150,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `criterion-report`: target/criterion → target/twinbench/{report.md, ratios.svg, scaling.svg}.
+fn criterion_report() -> Result<(), String> {
+    // The binary lives in target/<profile>/; criterion writes to target/criterion.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let target = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .ok_or("cannot locate the target directory")?;
+    let measured = twinbench_benches::report::read(&target.join("criterion"))?;
+    if measured.is_empty() {
+        return Err("no criterion results found; run `cargo bench` first".to_owned());
+    }
+    for path in twinbench_benches::report::write(&measured, &target.join("twinbench"))? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// One row of the table.
