@@ -17,6 +17,7 @@
 
 use core::fmt;
 
+use crate::fault::Faults;
 use crate::net::NetModel;
 use crate::runner::{Report, RunConfig, Traces, Variant, run_traced};
 use crate::scenario::{Outcome, Scenario};
@@ -38,6 +39,7 @@ pub struct Differential<'a, S> {
     random_seeds: u64,
     allow_failures: bool,
     variants: &'a [Variant],
+    faults: Option<Faults>,
 }
 
 impl<'a, S: Scenario> Differential<'a, S> {
@@ -50,6 +52,7 @@ impl<'a, S: Scenario> Differential<'a, S> {
             random_seeds: 200,
             allow_failures: false,
             variants: &Variant::ALL,
+            faults: None,
         }
     }
 
@@ -72,6 +75,14 @@ impl<'a, S: Scenario> Differential<'a, S> {
         self
     }
 
+    /// Injects `faults` into every run (and accepts the failures they cause, as long as every
+    /// variant has the same ones).
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = Some(faults);
+        self.allow_failures = true;
+        self
+    }
+
     /// Compares only these variants (the first is the reference).
     pub fn variants(mut self, variants: &'a [Variant]) -> Self {
         self.variants = variants;
@@ -88,6 +99,7 @@ impl<'a, S: Scenario> Differential<'a, S> {
         let mut runs = self.variants.iter().map(|&variant| {
             let mut config = RunConfig::new(variant).model(model);
             config.connections = self.connections;
+            config.faults = self.faults;
             let (report, traces) = run_traced(self.scenario, &config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,

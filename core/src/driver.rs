@@ -137,12 +137,9 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                         live += 1;
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => can_accept = false,
-                    // An accept error ends accepting; the connections never accepted stay
-                    // `Stalled`, exactly as in the async accept loop.
-                    Err(_) => {
-                        can_accept = false;
-                        accepted = connections;
-                    }
+                    // An accept error loses that one connection (the network records its
+                    // outcome); accepting goes on, as in the async accept loop.
+                    Err(_) => accepted += 1,
                 }
             }
 

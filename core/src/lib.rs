@@ -32,6 +32,7 @@ pub mod check;
 pub mod conn;
 pub mod driver;
 pub mod executor;
+pub mod fault;
 pub mod handwritten;
 pub mod io;
 pub mod net;
@@ -42,6 +43,7 @@ pub mod syscall;
 pub mod trace;
 
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
+pub use fault::{Fault, Faults};
 pub use net::NetModel;
 pub use runner::{
     AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,

@@ -11,6 +11,7 @@ use std::io;
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::{Driver, RunEnd};
 use crate::executor::{self, Spawn};
+use crate::fault::Faults;
 use crate::net::{NetModel, Network};
 use crate::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
@@ -79,6 +80,8 @@ pub struct RunConfig {
     pub connections: Option<usize>,
     /// Polls after which unfinished connections are reported as stalled.
     pub max_rounds: u64,
+    /// Injected faults, if any.
+    pub faults: Option<Faults>,
 }
 
 impl RunConfig {
@@ -90,7 +93,14 @@ impl RunConfig {
             syscalls: false,
             connections: None,
             max_rounds: DEFAULT_MAX_ROUNDS,
+            faults: None,
         }
+    }
+
+    /// With injected faults.
+    pub const fn faults(mut self, faults: Faults) -> Self {
+        self.faults = Some(faults);
+        self
     }
 
     /// With the network model `model`.
@@ -242,8 +252,15 @@ pub fn prepare<S: Scenario, T: Tracer, R>(
         return Err(RunError::EmptyChunks);
     }
     let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
-    let net =
-        Network::<T>::new(config.model, clients, config.syscalls).map_err(RunError::Syscalls)?;
+    let buffer = scenario.config().buffer;
+    let net = Network::<T>::new(
+        config.model,
+        clients,
+        config.syscalls,
+        config.faults,
+        buffer,
+    )
+    .map_err(RunError::Syscalls)?;
     let max_rounds = config.max_rounds;
     Ok(match config.variant {
         Variant::Manual => {
@@ -388,8 +405,8 @@ async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
     for _ in 0..net.connections() {
         match listener.accept().await {
             Ok(stream) => spawner.spawn(stream),
-            // As in the driver: an accept error ends accepting; the rest stay `Stalled`.
-            Err(_) => return,
+            // As in the driver: an accept error loses that one connection; accepting goes on.
+            Err(_) => {}
         }
     }
 }
