@@ -53,7 +53,7 @@ impl Faults {
             return None;
         }
         let h = crate::net::mix(self.seed ^ crate::net::mix(conn as u64 ^ 0xFA17));
-        if h % u64::from(self.one_in) != 0 {
+        if !h.is_multiple_of(u64::from(self.one_in)) {
             return None;
         }
         let from_op = (h >> 40) % 6;

@@ -403,10 +403,9 @@ async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
 ) {
     let listener = AsyncListener::new(reactor, net);
     for _ in 0..net.connections() {
-        match listener.accept().await {
-            Ok(stream) => spawner.spawn(stream),
-            // As in the driver: an accept error loses that one connection; accepting goes on.
-            Err(_) => {}
+        // As in the driver: an accept error loses that one connection; accepting goes on.
+        if let Ok(stream) = listener.accept().await {
+            spawner.spawn(stream);
         }
     }
 }
