@@ -129,10 +129,10 @@ impl<T: Tracer> Peer<T> {
 
     /// The error a write on a dead connection gets.
     #[cold]
-    fn write_error(&self) -> io::Error {
+    fn write_error(&self) -> OpResult {
         match self.fault {
-            Some(Fault::ResetOnWrite { .. }) => io::ErrorKind::ConnectionReset.into(),
-            _ => io::ErrorKind::BrokenPipe.into(),
+            Some(Fault::ResetOnWrite { .. }) => OpResult::Error(io::ErrorKind::ConnectionReset),
+            _ => OpResult::Error(io::ErrorKind::BrokenPipe),
         }
     }
 }
@@ -285,30 +285,33 @@ impl<T: Tracer> Network<T> {
         self.call(&self.counters.poll);
     }
 
-    /// Accepts the next connection: its index, or `WouldBlock`.
+    /// Accepts the next connection: its index, or why not (`WouldBlock`, or an error).
+    ///
+    /// The network's operations speak [`OpResult`], not `io::Error`: both twins' hot paths
+    /// skip `io::Error`'s construction, decoding and drop; [`FakeStream`](crate::io::FakeStream)
+    /// converts for callers who want `io::Result`.
     #[inline]
-    pub(crate) fn accept(&self) -> io::Result<usize> {
+    pub(crate) fn accept(&self) -> Result<usize, OpResult> {
         self.call(&self.counters.accept);
         let op = self.listener_ops.get();
         self.listener_ops.set(op + 1);
         let conn = self.accepted.get();
-        let result: io::Result<usize> = match self.model.decide(LISTENER, op) {
+        let result = match self.model.decide(LISTENER, op) {
             Decision::Transfer(_) if conn < self.peers.len() => {
                 self.accepted.set(conn + 1);
                 if self.peers[conn].fault == Some(Fault::AcceptError) {
                     self.peers[conn].outcome.set(Outcome::AcceptFailed);
-                    Err(io::ErrorKind::ConnectionAborted.into())
+                    Err(OpResult::Error(io::ErrorKind::ConnectionAborted))
                 } else {
                     Ok(conn)
                 }
             }
-            _ => Err(io::ErrorKind::WouldBlock.into()),
+            _ => Err(OpResult::WouldBlock),
         };
-        let traced = match &result {
-            Ok(_) => OpResult::Done(1),
-            Err(e) => OpResult::of(&Err(io::Error::from(e.kind()))),
-        };
-        T::record(&self.listener_log, Op::Accept(traced));
+        T::record(
+            &self.listener_log,
+            Op::Accept(result.map_or_else(|e| e, |_| OpResult::Done(1))),
+        );
         result
     }
 
@@ -320,32 +323,32 @@ impl<T: Tracer> Network<T> {
         self.model.decide(conn as u64, op)
     }
 
-    /// The server reads from connection `conn`: request bytes, 0 at EOF (the client has sent
-    /// everything), or `WouldBlock`.
+    /// The server reads from connection `conn`: request bytes, `Done(0)` at EOF (the client
+    /// has sent everything), or `WouldBlock`.
     #[inline]
-    pub(crate) fn read(&self, conn: usize, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&self, conn: usize, buf: &mut [u8]) -> OpResult {
         self.call(&self.counters.read);
         let peer = &self.peers[conn];
         let op = peer.ops.get();
         let result = match self.decide(peer, conn) {
             _ if op >= peer.fault_from_op && peer.strikes(false) => {
-                Err(io::ErrorKind::ConnectionReset.into())
+                OpResult::Error(io::ErrorKind::ConnectionReset)
             }
-            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            Decision::WouldBlock => OpResult::WouldBlock,
             Decision::Transfer(limit) => {
                 let sent = peer.sent.get();
                 let pending = &peer.client.send[sent..];
                 let n = pending.len().min(buf.len()).min(limit);
                 buf[..n].copy_from_slice(&pending[..n]);
                 peer.sent.set(sent + n);
-                Ok(n)
+                OpResult::Done(n)
             }
         };
         T::record(
             &peer.log,
             Op::Read {
                 len: buf.len(),
-                result: OpResult::of(&result),
+                result,
             },
         );
         result
@@ -354,13 +357,13 @@ impl<T: Tracer> Network<T> {
     /// The server writes to connection `conn`; the client checks every accepted byte against
     /// its expected reply.
     #[inline]
-    pub(crate) fn write(&self, conn: usize, buf: &[u8]) -> io::Result<usize> {
+    pub(crate) fn write(&self, conn: usize, buf: &[u8]) -> OpResult {
         self.call(&self.counters.write);
         let peer = &self.peers[conn];
         let op = peer.ops.get();
         let result = match self.decide(peer, conn) {
-            _ if op >= peer.fault_from_op && peer.strikes(true) => Err(peer.write_error()),
-            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            _ if op >= peer.fault_from_op && peer.strikes(true) => peer.write_error(),
+            Decision::WouldBlock => OpResult::WouldBlock,
             Decision::Transfer(limit) => {
                 let n = buf.len().min(limit);
                 let received = peer.received.get();
@@ -373,14 +376,14 @@ impl<T: Tracer> Network<T> {
                     peer.bad_reply.set(true);
                 }
                 peer.received.set(received + n);
-                Ok(n)
+                OpResult::Done(n)
             }
         };
         T::record(
             &peer.log,
             Op::Write {
                 len: buf.len(),
-                result: OpResult::of(&result),
+                result,
             },
         );
         result
