@@ -20,7 +20,13 @@ pub fn available() -> bool {
 
 /// Instructions executed by `runs` measured serves of `scenario` under `variant`, counted by
 /// callgrind running `exe measure-one …` (this crate's binary).
-pub fn instructions(exe: &Path, scenario: &str, variant: Variant, syscalls: bool, runs: u32) -> Result<u64, String> {
+pub fn instructions(
+    exe: &Path,
+    scenario: &str,
+    variant: Variant,
+    syscalls: bool,
+    runs: u32,
+) -> Result<u64, String> {
     let out = std::env::temp_dir().join(format!(
         "twinbench-callgrind-{}-{scenario}-{variant}-{}.out",
         std::process::id(),
@@ -40,7 +46,10 @@ pub fn instructions(exe: &Path, scenario: &str, variant: Variant, syscalls: bool
     if !status.status.success() {
         return Err(format!(
             "valgrind failed for {scenario}/{variant}: {}",
-            String::from_utf8_lossy(&status.stderr).lines().last().unwrap_or("")
+            String::from_utf8_lossy(&status.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
         ));
     }
     let text = std::fs::read_to_string(&out).map_err(|e| format!("no callgrind output: {e}"))?;
@@ -51,7 +60,10 @@ pub fn instructions(exe: &Path, scenario: &str, variant: Variant, syscalls: bool
 /// The `totals:` (or `summary:`) line of a callgrind output file.
 fn total(text: &str) -> Option<u64> {
     text.lines()
-        .find_map(|line| line.strip_prefix("totals:").or_else(|| line.strip_prefix("summary:")))
+        .find_map(|line| {
+            line.strip_prefix("totals:")
+                .or_else(|| line.strip_prefix("summary:"))
+        })
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
 }
 

@@ -2,6 +2,7 @@
 //! share: the list of built-in scenarios, the in-process timer and the callgrind driver.
 
 pub mod callgrind;
+pub mod report;
 pub mod timing;
 
 use twinbench::AnyScenario;
@@ -24,3 +25,6 @@ pub fn find(name: &str) -> Option<&'static dyn AnyScenario> {
 pub fn twinbench_measured_serve(run: &mut dyn twinbench::Run) -> twinbench::driver::RunEnd {
     run.serve()
 }
+
+/// The connection counts of the echo scaling sweep.
+pub const SCALING_CONNECTIONS: [usize; 5] = [1, 16, 256, 4_096, 65_536];

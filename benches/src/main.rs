@@ -1,9 +1,10 @@
 //! `cargo run --release`: checks that the twins of every built-in scenario agree, prints the
 //! origin-form count lines, then the comparison table. `--help` lists the options.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use twinbench::{AnyScenario, NetModel, RunConfig, Variant};
+use twinbench::{AnyScenario, RunConfig, Variant};
 use twinbench_benches::{builtins, callgrind, find, timing, twinbench_measured_serve};
 
 const HELP: &str = "\
@@ -12,6 +13,7 @@ twinbench: what async/await costs against a hand-written poll loop
 USAGE:
     cargo run --release [-- OPTIONS]
     cargo run --release -- instructions [OPTIONS]    instruction counts under callgrind
+    cargo run --release -- criterion-report          report.md + SVG charts from `cargo bench`
 
 OPTIONS:
     --scenario NAME    only this scenario (repeatable); default: all built-in scenarios
@@ -58,27 +60,43 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--scenario" => {
                 let name = value("--scenario")?;
                 let names: Vec<_> = builtins().iter().map(|s| s.name()).collect();
-                let scenario = find(&name)
-                    .ok_or_else(|| format!("unknown scenario `{name}`; expected one of {}", names.join(", ")))?;
+                let scenario = find(&name).ok_or_else(|| {
+                    format!(
+                        "unknown scenario `{name}`; expected one of {}",
+                        names.join(", ")
+                    )
+                })?;
                 options.scenarios.push(scenario);
             }
             "--variant" => options.variants.push(value("--variant")?.parse()?),
             "--syscalls" => options.syscalls = true,
             "--connections" => {
                 let n = value("--connections")?;
-                options.connections = Some(n.parse().map_err(|_| format!("--connections takes a number, not `{n}`"))?);
+                options.connections = Some(
+                    n.parse()
+                        .map_err(|_| format!("--connections takes a number, not `{n}`"))?,
+                );
             }
             "--format" => {
                 options.format = match value("--format")?.as_str() {
                     "text" => Format::Text,
                     "markdown" => Format::Markdown,
                     "json" => Format::Json,
-                    other => return Err(format!("unknown format `{other}`; expected text, markdown or json")),
+                    other => {
+                        return Err(format!(
+                            "unknown format `{other}`; expected text, markdown or json"
+                        ));
+                    }
                 }
             }
             "--runs" => {
                 let n = value("--runs")?;
-                options.runs = Some(n.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("--runs takes a positive number, not `{n}`"))?);
+                options.runs = Some(
+                    n.parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("--runs takes a positive number, not `{n}`"))?,
+                );
             }
             other => return Err(format!("unknown argument `{other}`; see --help")),
         }
@@ -99,7 +117,9 @@ fn measure_one(args: &[String]) -> Result<(), String> {
     };
     let scenario = find(scenario).ok_or_else(|| format!("unknown scenario `{scenario}`"))?;
     let variant: Variant = variant.parse()?;
-    let runs: u32 = runs.parse().map_err(|_| format!("bad run count `{runs}`"))?;
+    let runs: u32 = runs
+        .parse()
+        .map_err(|_| format!("bad run count `{runs}`"))?;
     let config = RunConfig::new(variant).syscalls(mode == "syscalls");
     scenario
         .prepare(&config, &mut |prepared| {
@@ -120,6 +140,7 @@ fn main() -> ExitCode {
     }
     let result = match args.first().map(String::as_str) {
         Some("measure-one") => measure_one(&args[1..]),
+        Some("criterion-report") => criterion_report(),
         _ => parse(args).and_then(|options| report(&options)),
     };
     match result {
@@ -131,6 +152,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// `criterion-report`: target/criterion → target/twinbench/{report.md, ratios.svg, scaling.svg}.
+fn criterion_report() -> Result<(), String> {
+    // The binary lives in target/<profile>/; criterion writes to target/criterion.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let target = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .ok_or("cannot locate the target directory")?;
+    let measured = twinbench_benches::report::read(&target.join("criterion"))?;
+    if measured.is_empty() {
+        return Err("no criterion results found; run `cargo bench` first".to_owned());
+    }
+    for path in twinbench_benches::report::write(&measured, &target.join("twinbench"))? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 /// One row of the table.
 struct Row {
     scenario: &'static str,
@@ -138,6 +177,13 @@ struct Row {
     ns_per_request: Option<f64>,
     instructions_per_request: Option<f64>,
     state_bytes: usize,
+}
+
+/// A progress line on stderr, overwritten in place; only when stderr is a terminal.
+fn progress(line: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r{line:<60}\r");
+    }
 }
 
 fn report(options: &Options) -> Result<(), String> {
@@ -150,7 +196,7 @@ fn report(options: &Options) -> Result<(), String> {
     // 1. The twins agree: same counts and outcomes in every variant, on the origin's network
     //    (the full differential check over many networks is `cargo test`).
     for scenario in &options.scenarios {
-        eprint!("checking {:<20}\r", scenario.name());
+        progress(&format!("checking {}", scenario.name()));
         let reports = options
             .variants
             .iter()
@@ -160,10 +206,17 @@ fn report(options: &Options) -> Result<(), String> {
         let (_, first) = &reports[0];
         for (variant, report) in &reports {
             if report.counts != first.counts || report.outcomes != first.outcomes {
-                return Err(format!("{}: {variant} did different work than {}", scenario.name(), reports[0].0));
+                return Err(format!(
+                    "{}: {variant} did different work than {}",
+                    scenario.name(),
+                    reports[0].0
+                ));
             }
             if !report.all_ok() {
-                return Err(format!("{}: {variant}: not every connection ended ok", scenario.name()));
+                return Err(format!(
+                    "{}: {variant}: not every connection ended ok",
+                    scenario.name()
+                ));
             }
         }
         if scenario.name() == "echo" || options.scenarios.len() == 1 {
@@ -177,7 +230,7 @@ fn report(options: &Options) -> Result<(), String> {
             }
         }
     }
-    eprint!("{:40}\r", "");
+    progress("");
 
     // 2. Measure.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -189,13 +242,23 @@ fn report(options: &Options) -> Result<(), String> {
     let total = options.scenarios.len() * options.variants.len();
     for scenario in &options.scenarios {
         for &variant in &options.variants {
-            eprint!("[{:>3}/{total}] {} {variant:<14}\r", rows.len() + 1, scenario.name());
+            progress(&format!(
+                "[{:>3}/{total}] {} {variant}",
+                rows.len() + 1,
+                scenario.name()
+            ));
             let config = config_for(variant);
             let connections = options.connections.unwrap_or(scenario.config().connections);
             let requests = (connections * scenario.config().requests) as f64;
             let (ns_per_request, instructions_per_request) = if options.instructions {
                 let runs = options.runs.unwrap_or(3);
-                let count = callgrind::instructions(&exe, scenario.name(), variant, options.syscalls, runs)?;
+                let count = callgrind::instructions(
+                    &exe,
+                    scenario.name(),
+                    variant,
+                    options.syscalls,
+                    runs,
+                )?;
                 (None, Some(count as f64 / (f64::from(runs) * requests)))
             } else {
                 let ns = timing::ns_per_request(*scenario, &config, 9, options.runs.unwrap_or(20))
@@ -206,18 +269,31 @@ fn report(options: &Options) -> Result<(), String> {
                 Variant::Manual => scenario.machine_size(),
                 _ => scenario.future_size(),
             };
-            rows.push(Row { scenario: scenario.name(), variant, ns_per_request, instructions_per_request, state_bytes });
+            rows.push(Row {
+                scenario: scenario.name(),
+                variant,
+                ns_per_request,
+                instructions_per_request,
+                state_bytes,
+            });
         }
     }
-    eprint!("{:60}\r", "");
+    progress("");
     print_table(&rows, options.format);
     Ok(())
 }
 
 fn print_table(rows: &[Row], format: Format) {
-    let manual = |row: &Row| rows.iter().find(|r| r.scenario == row.scenario && r.variant == Variant::Manual);
+    let manual = |row: &Row| {
+        rows.iter()
+            .find(|r| r.scenario == row.scenario && r.variant == Variant::Manual)
+    };
     let metric = |row: &Row| row.ns_per_request.or(row.instructions_per_request);
-    let unit = if rows.first().is_some_and(|r| r.ns_per_request.is_some()) { "ns/req" } else { "instr/req" };
+    let unit = if rows.first().is_some_and(|r| r.ns_per_request.is_some()) {
+        "ns/req"
+    } else {
+        "instr/req"
+    };
     let cells: Vec<[String; 6]> = rows
         .iter()
         .map(|row| {
@@ -235,7 +311,14 @@ fn print_table(rows: &[Row], format: Format) {
             ]
         })
         .collect();
-    let header = ["scenario", "variant", unit, "× manual", &format!("overhead {unit}"), "state bytes"];
+    let header = [
+        "scenario",
+        "variant",
+        unit,
+        "× manual",
+        &format!("overhead {unit}"),
+        "state bytes",
+    ];
     match format {
         Format::Json => {
             let items: Vec<String> = rows
@@ -264,21 +347,36 @@ fn print_table(rows: &[Row], format: Format) {
         }
         Format::Text => {
             let widths: Vec<usize> = (0..header.len())
-                .map(|i| cells.iter().map(|c| c[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0))
+                .map(|i| {
+                    cells
+                        .iter()
+                        .map(|c| c[i].chars().count())
+                        .chain([header[i].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                })
                 .collect();
             let line = |c: &[&str]| {
                 c.iter()
                     .enumerate()
-                    .map(|(i, s)| if i < 2 { format!("{s:<w$}", w = widths[i]) } else { format!("{s:>w$}", w = widths[i]) })
+                    .map(|(i, s)| {
+                        if i < 2 {
+                            format!("{s:<w$}", w = widths[i])
+                        } else {
+                            format!("{s:>w$}", w = widths[i])
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("  ")
             };
             println!();
             println!("{}", line(&header));
             for c in &cells {
-                println!("{}", line(&c.iter().map(String::as_str).collect::<Vec<_>>()));
+                println!(
+                    "{}",
+                    line(&c.iter().map(String::as_str).collect::<Vec<_>>())
+                );
             }
         }
     }
-    let _ = NetModel::Seed;
 }

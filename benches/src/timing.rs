@@ -6,7 +6,12 @@ use std::time::{Duration, Instant};
 use twinbench::{AnyScenario, RunConfig, RunError};
 
 /// Nanoseconds per request: the median over `samples` samples of `runs` timed serves each.
-pub fn ns_per_request(scenario: &dyn AnyScenario, config: &RunConfig, samples: usize, runs: u32) -> Result<f64, RunError> {
+pub fn ns_per_request(
+    scenario: &dyn AnyScenario,
+    config: &RunConfig,
+    samples: usize,
+    runs: u32,
+) -> Result<f64, RunError> {
     let connections = config.connections.unwrap_or(scenario.config().connections);
     let requests = (connections * scenario.config().requests) as f64;
     let mut per_run = Vec::with_capacity(samples);

@@ -17,6 +17,7 @@
 
 use core::fmt;
 
+use crate::fault::Faults;
 use crate::net::NetModel;
 use crate::runner::{Report, RunConfig, Traces, Variant, run_traced};
 use crate::scenario::{Outcome, Scenario};
@@ -38,6 +39,7 @@ pub struct Differential<'a, S> {
     random_seeds: u64,
     allow_failures: bool,
     variants: &'a [Variant],
+    faults: Option<Faults>,
 }
 
 impl<'a, S: Scenario> Differential<'a, S> {
@@ -50,6 +52,7 @@ impl<'a, S: Scenario> Differential<'a, S> {
             random_seeds: 200,
             allow_failures: false,
             variants: &Variant::ALL,
+            faults: None,
         }
     }
 
@@ -72,6 +75,14 @@ impl<'a, S: Scenario> Differential<'a, S> {
         self
     }
 
+    /// Injects `faults` into every run (and accepts the failures they cause, as long as every
+    /// variant has the same ones).
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = Some(faults);
+        self.allow_failures = true;
+        self
+    }
+
     /// Compares only these variants (the first is the reference).
     pub fn variants(mut self, variants: &'a [Variant]) -> Self {
         self.variants = variants;
@@ -80,14 +91,15 @@ impl<'a, S: Scenario> Differential<'a, S> {
 
     /// Checks one network model; returns the reference variant's report.
     pub fn check(&self, model: NetModel) -> Result<Report, Divergence> {
-        let divergence = |kind| Divergence {
+        let divergence = |kind: DivergenceKind| Divergence {
             scenario: self.scenario.name(),
             model,
-            kind,
+            kind: Box::new(kind),
         };
         let mut runs = self.variants.iter().map(|&variant| {
             let mut config = RunConfig::new(variant).model(model);
             config.connections = self.connections;
+            config.faults = self.faults;
             let (report, traces) = run_traced(self.scenario, &config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,
@@ -100,19 +112,19 @@ impl<'a, S: Scenario> Differential<'a, S> {
             return Err(divergence(DivergenceKind::NoVariants));
         };
         let (reference_variant, reference_report, reference_traces) = reference?;
-        if !self.allow_failures {
-            if let Some((conn, &outcome)) = reference_report
-                .outcomes
-                .iter()
-                .enumerate()
-                .find(|(_, o)| **o != Outcome::Ok)
-            {
-                return Err(divergence(DivergenceKind::NotOk {
-                    variant: reference_variant,
-                    conn,
-                    outcome,
-                }));
-            }
+        let not_ok = reference_report
+            .outcomes
+            .iter()
+            .enumerate()
+            .find(|(_, o)| **o != Outcome::Ok);
+        if let Some((conn, &outcome)) = not_ok
+            && !self.allow_failures
+        {
+            return Err(divergence(DivergenceKind::NotOk {
+                variant: reference_variant,
+                conn,
+                outcome,
+            }));
         }
         for run in runs {
             let (variant, report, traces) = run?;
@@ -198,8 +210,8 @@ pub struct Divergence {
     pub scenario: &'static str,
     /// The network model of the run.
     pub model: NetModel,
-    /// What differed.
-    pub kind: DivergenceKind,
+    /// What differed (boxed: a divergence is rare, the `Ok` path stays small).
+    pub kind: Box<DivergenceKind>,
 }
 
 /// What differed between two variants.
@@ -259,7 +271,7 @@ impl fmt::Display for Divergence {
             "scenario `{}` on network {}: ",
             self.scenario, self.model
         )?;
-        match &self.kind {
+        match &*self.kind {
             DivergenceKind::Trace {
                 variants: (a, b),
                 source,

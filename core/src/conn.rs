@@ -11,6 +11,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io;
 
+use crate::trace::OpResult;
+
 /// Why a connection's server side stopped early. Identical in every variant by construction:
 /// each is produced by the shared helpers in this module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,25 +54,32 @@ impl core::fmt::Display for ConnError {
 
 impl std::error::Error for ConnError {}
 
-/// Turns the raw result of a read into the twins' shared vocabulary: 0 bytes is EOF.
-#[inline]
-pub(crate) fn read_result(result: io::Result<usize>) -> Poll<Result<usize, ConnError>> {
-    match result {
-        Ok(0) => Poll::Ready(Err(ConnError::UnexpectedEof)),
-        Ok(n) => Poll::Ready(Ok(n)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
-        Err(e) => Poll::Ready(Err(e.into())),
+impl From<io::ErrorKind> for ConnError {
+    fn from(kind: io::ErrorKind) -> Self {
+        io::Error::from(kind).into()
     }
 }
 
-/// Turns the raw result of a write into the twins' shared vocabulary: 0 bytes is a broken pipe.
+/// Turns the network's answer to a read into the twins' shared vocabulary: 0 bytes is EOF.
 #[inline]
-pub(crate) fn write_result(result: io::Result<usize>) -> Poll<Result<usize, ConnError>> {
+pub(crate) fn read_result(result: OpResult) -> Poll<Result<usize, ConnError>> {
     match result {
-        Ok(0) => Poll::Ready(Err(ConnError::BrokenPipe)),
-        Ok(n) => Poll::Ready(Ok(n)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
-        Err(e) => Poll::Ready(Err(e.into())),
+        OpResult::Done(0) => Poll::Ready(Err(ConnError::UnexpectedEof)),
+        OpResult::Done(n) => Poll::Ready(Ok(n)),
+        OpResult::WouldBlock => Poll::Pending,
+        OpResult::Error(kind) => Poll::Ready(Err(kind.into())),
+    }
+}
+
+/// Turns the network's answer to a write into the twins' shared vocabulary: 0 bytes is a
+/// broken pipe.
+#[inline]
+pub(crate) fn write_result(result: OpResult) -> Poll<Result<usize, ConnError>> {
+    match result {
+        OpResult::Done(0) => Poll::Ready(Err(ConnError::BrokenPipe)),
+        OpResult::Done(n) => Poll::Ready(Ok(n)),
+        OpResult::WouldBlock => Poll::Pending,
+        OpResult::Error(kind) => Poll::Ready(Err(kind.into())),
     }
 }
 

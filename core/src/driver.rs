@@ -13,14 +13,13 @@
 
 use core::task::Poll;
 use std::collections::VecDeque;
-use std::io;
 
 use crate::conn::{ConnError, Io};
 use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
 use crate::net::Network;
 use crate::reactor::{LISTENER_TOKEN, conn_token, gated_read, gated_write};
 use crate::scenario::{Machine, Scenario};
-use crate::trace::Tracer;
+use crate::trace::{OpResult, Tracer};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +117,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let mut rounds = 0;
         let stalled = loop {
             while can_accept && accepted < connections {
-                match listener.accept() {
+                match listener.accept_op() {
                     Ok(stream) => {
                         let conn = stream.conn();
                         register(
@@ -136,13 +135,10 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                         accepted += 1;
                         live += 1;
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => can_accept = false,
-                    // An accept error ends accepting; the connections never accepted stay
-                    // `Stalled`, exactly as in the async accept loop.
-                    Err(_) => {
-                        can_accept = false;
-                        accepted = connections;
-                    }
+                    Err(OpResult::WouldBlock) => can_accept = false,
+                    // An accept error loses that one connection (the network records its
+                    // outcome); accepting goes on, as in the async accept loop.
+                    Err(_) => accepted += 1,
                 }
             }
 

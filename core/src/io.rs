@@ -12,7 +12,7 @@ use core::ops::BitOr;
 use std::io;
 
 use crate::net::{Network, SourceId};
-use crate::trace::Tracer;
+use crate::trace::{OpResult, Tracer};
 
 /// Associates an event with the source it is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -333,11 +333,18 @@ impl<'n, T: Tracer> FakeListener<'n, T> {
     /// Accepts the next connection, or `WouldBlock`.
     #[inline]
     pub fn accept(&self) -> io::Result<FakeStream<'n, T>> {
-        let conn = self.net.accept()?;
-        Ok(FakeStream {
-            net: self.net,
-            conn,
-        })
+        match self.net.accept() {
+            Ok(conn) => Ok(FakeStream::new(self.net, conn)),
+            Err(result) => Err(result.into_io().unwrap_err()),
+        }
+    }
+
+    /// [`accept`](Self::accept) without `io::Error`: what both twins use.
+    #[inline]
+    pub(crate) fn accept_op(&self) -> Result<FakeStream<'n, T>, OpResult> {
+        self.net
+            .accept()
+            .map(|conn| FakeStream::new(self.net, conn))
     }
 }
 
@@ -375,12 +382,24 @@ impl<'n, T: Tracer> FakeStream<'n, T> {
     /// Reads request bytes: `Ok(0)` at EOF, or `WouldBlock`.
     #[inline]
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.net.read(self.conn, buf).into_io()
+    }
+
+    /// [`read`](Self::read) without `io::Error`: what both twins' I/O uses.
+    #[inline]
+    pub(crate) fn read_op(&self, buf: &mut [u8]) -> OpResult {
         self.net.read(self.conn, buf)
     }
 
     /// Writes reply bytes (a prefix of `buf`), or `WouldBlock`.
     #[inline]
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.net.write(self.conn, buf).into_io()
+    }
+
+    /// [`write`](Self::write) without `io::Error`: what both twins' I/O uses.
+    #[inline]
+    pub(crate) fn write_op(&self, buf: &[u8]) -> OpResult {
         self.net.write(self.conn, buf)
     }
 }

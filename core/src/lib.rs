@@ -32,6 +32,7 @@ pub mod check;
 pub mod conn;
 pub mod driver;
 pub mod executor;
+pub mod fault;
 pub mod handwritten;
 pub mod io;
 pub mod net;
@@ -42,8 +43,11 @@ pub mod syscall;
 pub mod trace;
 
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
+pub use fault::{Fault, Faults};
 pub use net::NetModel;
-pub use runner::{AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
+pub use runner::{
+    AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
+};
 pub use scenario::{Client, ClientBytes, Config, Delimiter, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;

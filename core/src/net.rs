@@ -15,6 +15,7 @@ use core::cell::Cell;
 use std::io;
 
 use crate::conn::ConnError;
+use crate::fault::{Fault, Faults};
 use crate::scenario::{Client, Outcome};
 use crate::syscall::EmptyPipe;
 use crate::trace::{Counters, Counts, Op, OpResult, Tracer};
@@ -59,7 +60,7 @@ impl NetModel {
     #[inline]
     fn decide(self, source: u64, op: u64) -> Decision {
         match self {
-            NetModel::Seed | NetModel::Chunked(_) if op % 2 == 0 => Decision::WouldBlock,
+            NetModel::Seed | NetModel::Chunked(_) if op.is_multiple_of(2) => Decision::WouldBlock,
             NetModel::Seed => Decision::Transfer(usize::MAX),
             NetModel::Chunked(n) => Decision::Transfer(n.max(1)),
             NetModel::Random(seed) => {
@@ -76,7 +77,7 @@ impl NetModel {
 
 /// splitmix64's finaliser: a cheap, well-mixed hash of one word.
 #[inline]
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -102,7 +103,38 @@ struct Peer<T: Tracer> {
     /// Whether a reply byte differed from the expectation, or came after its end.
     bad_reply: Cell<bool>,
     outcome: Cell<Outcome>,
+    /// The injected fault, if any, and from which operation it strikes (`u64::MAX`: never, so
+    /// the hot path pays one predictable comparison).
+    fault: Option<Fault>,
+    fault_from_op: u64,
+    /// A reset or broken pipe struck: every later operation fails.
+    dead: Cell<bool>,
     log: T::Log,
+}
+
+impl<T: Tracer> Peer<T> {
+    /// Whether the connection's fault strikes this operation (a write if `write`), given that
+    /// the operation is at or after the fault's first operation. Marks the connection dead.
+    #[cold]
+    fn strikes(&self, write: bool) -> bool {
+        let strikes = self.dead.get()
+            || match self.fault {
+                Some(Fault::ResetOnRead { .. }) => !write,
+                Some(Fault::ResetOnWrite { .. } | Fault::BrokenPipe { .. }) => write,
+                _ => false,
+            };
+        self.dead.set(strikes);
+        strikes
+    }
+
+    /// The error a write on a dead connection gets.
+    #[cold]
+    fn write_error(&self) -> OpResult {
+        match self.fault {
+            Some(Fault::ResetOnWrite { .. }) => OpResult::Error(io::ErrorKind::ConnectionReset),
+            _ => OpResult::Error(io::ErrorKind::BrokenPipe),
+        }
+    }
 }
 
 /// The fake network of one run. See the [module docs](self).
@@ -118,8 +150,15 @@ pub struct Network<T: Tracer> {
 
 impl<T: Tracer> Network<T> {
     /// A network with one fake client per entry of `clients`. With `syscalls`, every I/O call
-    /// also makes one real system call.
-    pub fn new(model: NetModel, clients: Vec<Client>, syscalls: bool) -> io::Result<Self> {
+    /// also makes one real system call. `faults` picks the connections that misbehave;
+    /// `buffer` (the scenario's) sizes the oversize requests.
+    pub fn new(
+        model: NetModel,
+        clients: Vec<Client>,
+        syscalls: bool,
+        faults: Option<Faults>,
+        buffer: usize,
+    ) -> io::Result<Self> {
         let pipe = if syscalls {
             Some(EmptyPipe::new()?)
         } else {
@@ -127,14 +166,32 @@ impl<T: Tracer> Network<T> {
         };
         let peers = clients
             .into_iter()
-            .map(|client| Peer {
-                client,
-                ops: Cell::new(0),
-                sent: Cell::new(0),
-                received: Cell::new(0),
-                bad_reply: Cell::new(false),
-                outcome: Cell::new(Outcome::Stalled),
-                log: T::Log::default(),
+            .enumerate()
+            .map(|(conn, mut client)| {
+                let fault = faults.and_then(|faults| faults.pick(conn, client.send.len()));
+                if let Some(fault) = fault {
+                    client.send = fault.request(client.send, buffer);
+                }
+                let fault_from_op = match fault {
+                    Some(
+                        Fault::ResetOnRead { from_op }
+                        | Fault::ResetOnWrite { from_op }
+                        | Fault::BrokenPipe { from_op },
+                    ) => from_op,
+                    _ => u64::MAX,
+                };
+                Peer {
+                    client,
+                    ops: Cell::new(0),
+                    sent: Cell::new(0),
+                    received: Cell::new(0),
+                    bad_reply: Cell::new(false),
+                    outcome: Cell::new(Outcome::Stalled),
+                    fault,
+                    fault_from_op,
+                    dead: Cell::new(false),
+                    log: T::Log::default(),
+                }
             })
             .collect();
         Ok(Network {
@@ -171,6 +228,7 @@ impl<T: Tracer> Network<T> {
             peer.received.set(0);
             peer.bad_reply.set(false);
             peer.outcome.set(Outcome::Stalled);
+            peer.dead.set(false);
             T::take(&peer.log);
         }
     }
@@ -227,9 +285,13 @@ impl<T: Tracer> Network<T> {
         self.call(&self.counters.poll);
     }
 
-    /// Accepts the next connection: its index, or `WouldBlock`.
+    /// Accepts the next connection: its index, or why not (`WouldBlock`, or an error).
+    ///
+    /// The network's operations speak [`OpResult`], not `io::Error`: both twins' hot paths
+    /// skip `io::Error`'s construction, decoding and drop; [`FakeStream`](crate::io::FakeStream)
+    /// converts for callers who want `io::Result`.
     #[inline]
-    pub(crate) fn accept(&self) -> io::Result<usize> {
+    pub(crate) fn accept(&self) -> Result<usize, OpResult> {
         self.call(&self.counters.accept);
         let op = self.listener_ops.get();
         self.listener_ops.set(op + 1);
@@ -237,16 +299,19 @@ impl<T: Tracer> Network<T> {
         let result = match self.model.decide(LISTENER, op) {
             Decision::Transfer(_) if conn < self.peers.len() => {
                 self.accepted.set(conn + 1);
-                Ok(conn)
+                if self.peers[conn].fault == Some(Fault::AcceptError) {
+                    self.peers[conn].outcome.set(Outcome::AcceptFailed);
+                    Err(OpResult::Error(io::ErrorKind::ConnectionAborted))
+                } else {
+                    Ok(conn)
+                }
             }
-            _ => Err(io::ErrorKind::WouldBlock.into()),
+            _ => Err(OpResult::WouldBlock),
         };
-        let traced = if result.is_ok() {
-            OpResult::Done(1)
-        } else {
-            OpResult::WouldBlock
-        };
-        T::record(&self.listener_log, Op::Accept(traced));
+        T::record(
+            &self.listener_log,
+            Op::Accept(result.map_or_else(|e| e, |_| OpResult::Done(1))),
+        );
         result
     }
 
@@ -258,28 +323,32 @@ impl<T: Tracer> Network<T> {
         self.model.decide(conn as u64, op)
     }
 
-    /// The server reads from connection `conn`: request bytes, 0 at EOF (the client has sent
-    /// everything), or `WouldBlock`.
+    /// The server reads from connection `conn`: request bytes, `Done(0)` at EOF (the client
+    /// has sent everything), or `WouldBlock`.
     #[inline]
-    pub(crate) fn read(&self, conn: usize, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&self, conn: usize, buf: &mut [u8]) -> OpResult {
         self.call(&self.counters.read);
         let peer = &self.peers[conn];
+        let op = peer.ops.get();
         let result = match self.decide(peer, conn) {
-            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            _ if op >= peer.fault_from_op && peer.strikes(false) => {
+                OpResult::Error(io::ErrorKind::ConnectionReset)
+            }
+            Decision::WouldBlock => OpResult::WouldBlock,
             Decision::Transfer(limit) => {
                 let sent = peer.sent.get();
                 let pending = &peer.client.send[sent..];
                 let n = pending.len().min(buf.len()).min(limit);
                 buf[..n].copy_from_slice(&pending[..n]);
                 peer.sent.set(sent + n);
-                Ok(n)
+                OpResult::Done(n)
             }
         };
         T::record(
             &peer.log,
             Op::Read {
                 len: buf.len(),
-                result: OpResult::of(&result),
+                result,
             },
         );
         result
@@ -288,11 +357,13 @@ impl<T: Tracer> Network<T> {
     /// The server writes to connection `conn`; the client checks every accepted byte against
     /// its expected reply.
     #[inline]
-    pub(crate) fn write(&self, conn: usize, buf: &[u8]) -> io::Result<usize> {
+    pub(crate) fn write(&self, conn: usize, buf: &[u8]) -> OpResult {
         self.call(&self.counters.write);
         let peer = &self.peers[conn];
+        let op = peer.ops.get();
         let result = match self.decide(peer, conn) {
-            Decision::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            _ if op >= peer.fault_from_op && peer.strikes(true) => peer.write_error(),
+            Decision::WouldBlock => OpResult::WouldBlock,
             Decision::Transfer(limit) => {
                 let n = buf.len().min(limit);
                 let received = peer.received.get();
@@ -305,14 +376,14 @@ impl<T: Tracer> Network<T> {
                     peer.bad_reply.set(true);
                 }
                 peer.received.set(received + n);
-                Ok(n)
+                OpResult::Done(n)
             }
         };
         T::record(
             &peer.log,
             Op::Write {
                 len: buf.len(),
-                result: OpResult::of(&result),
+                result,
             },
         );
         result

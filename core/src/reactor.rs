@@ -13,12 +13,11 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::io;
 
 use crate::conn::{AsyncIo, ConnError, read_result, write_result};
 use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
 use crate::net::Network;
-use crate::trace::Tracer;
+use crate::trace::{OpResult, Tracer};
 
 /// The listener's token; connection `i` has token `i + 1` (in the driver too).
 pub const LISTENER_TOKEN: Token = Token(0);
@@ -146,7 +145,8 @@ pub struct Accept<'a, 'r, 'n, T: Tracer> {
 }
 
 impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
-    type Output = io::Result<AsyncStream<'r, 'n, T>>;
+    /// `Err` carries the network's answer (an error, never `WouldBlock`).
+    type Output = Result<AsyncStream<'r, 'n, T>, OpResult>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let AsyncListener {
@@ -155,12 +155,10 @@ impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
             listener,
         } = self.listener;
         if registration.ready.is_readable() {
-            match listener.accept() {
+            match listener.accept_op() {
                 Ok(stream) => return Poll::Ready(Ok(AsyncStream::new(reactor, stream))),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    registration.ready.clear_readable()
-                }
-                Err(e) => return Poll::Ready(Err(e)),
+                Err(OpResult::WouldBlock) => registration.ready.clear_readable(),
+                Err(other) => return Poll::Ready(Err(other)),
             }
         }
         registration.set_waker(cx.waker());
@@ -242,7 +240,7 @@ pub(crate) fn gated_read<T: Tracer>(
     if !ready.is_readable() {
         return Poll::Pending;
     }
-    let polled = read_result(stream.read(buf));
+    let polled = read_result(stream.read_op(buf));
     if polled.is_pending() {
         ready.clear_readable();
     }
@@ -259,7 +257,7 @@ pub(crate) fn gated_write<T: Tracer>(
     if !ready.is_writable() {
         return Poll::Pending;
     }
-    let polled = write_result(stream.write(buf));
+    let polled = write_result(stream.write_op(buf));
     if polled.is_pending() {
         ready.clear_writable();
     }

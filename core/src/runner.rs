@@ -11,6 +11,7 @@ use std::io;
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::{Driver, RunEnd};
 use crate::executor::{self, Spawn};
+use crate::fault::Faults;
 use crate::net::{NetModel, Network};
 use crate::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
@@ -79,6 +80,8 @@ pub struct RunConfig {
     pub connections: Option<usize>,
     /// Polls after which unfinished connections are reported as stalled.
     pub max_rounds: u64,
+    /// Injected faults, if any.
+    pub faults: Option<Faults>,
 }
 
 impl RunConfig {
@@ -90,7 +93,14 @@ impl RunConfig {
             syscalls: false,
             connections: None,
             max_rounds: DEFAULT_MAX_ROUNDS,
+            faults: None,
         }
+    }
+
+    /// With injected faults.
+    pub const fn faults(mut self, faults: Faults) -> Self {
+        self.faults = Some(faults);
+        self
     }
 
     /// With the network model `model`.
@@ -242,8 +252,15 @@ pub fn prepare<S: Scenario, T: Tracer, R>(
         return Err(RunError::EmptyChunks);
     }
     let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
-    let net =
-        Network::<T>::new(config.model, clients, config.syscalls).map_err(RunError::Syscalls)?;
+    let buffer = scenario.config().buffer;
+    let net = Network::<T>::new(
+        config.model,
+        clients,
+        config.syscalls,
+        config.faults,
+        buffer,
+    )
+    .map_err(RunError::Syscalls)?;
     let max_rounds = config.max_rounds;
     Ok(match config.variant {
         Variant::Manual => {
@@ -386,10 +403,9 @@ async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
 ) {
     let listener = AsyncListener::new(reactor, net);
     for _ in 0..net.connections() {
-        match listener.accept().await {
-            Ok(stream) => spawner.spawn(stream),
-            // As in the driver: an accept error ends accepting; the rest stay `Stalled`.
-            Err(_) => return,
+        // As in the driver: an accept error loses that one connection; accepting goes on.
+        if let Ok(stream) = listener.accept().await {
+            spawner.spawn(stream);
         }
     }
 }
@@ -448,7 +464,11 @@ pub trait AnyScenario {
     fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError>;
     /// Run the [differential check](crate::check::Differential) with `connections` connections
     /// and `random_seeds` random networks; returns how many networks were checked.
-    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence>;
+    fn check(
+        &self,
+        connections: usize,
+        random_seeds: u64,
+    ) -> Result<usize, crate::check::Divergence>;
     /// Size of the poll-loop machine.
     fn machine_size(&self) -> usize;
     /// Size of the async fn's future.
@@ -468,8 +488,15 @@ impl<S: Scenario> AnyScenario for S {
     fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError> {
         prepare::<S, NoTrace, _>(self, config, f)
     }
-    fn check(&self, connections: usize, random_seeds: u64) -> Result<usize, crate::check::Divergence> {
-        crate::check::Differential::new(self).connections(connections).random_seeds(random_seeds).run()
+    fn check(
+        &self,
+        connections: usize,
+        random_seeds: u64,
+    ) -> Result<usize, crate::check::Divergence> {
+        crate::check::Differential::new(self)
+            .connections(connections)
+            .random_seeds(random_seeds)
+            .run()
     }
     fn machine_size(&self) -> usize {
         machine_size(self)

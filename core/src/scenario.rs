@@ -86,6 +86,8 @@ pub enum Outcome {
     ShortReply,
     /// The server stopped with an error.
     Failed(ConnError),
+    /// `accept` failed for the connection (an injected fault): it was never served.
+    AcceptFailed,
     /// The connection had not finished when the run hit its round limit (or was never accepted).
     Stalled,
 }
@@ -97,6 +99,7 @@ impl core::fmt::Display for Outcome {
             Outcome::BadReply => f.write_str("bad reply"),
             Outcome::ShortReply => f.write_str("short reply"),
             Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::AcceptFailed => f.write_str("accept failed"),
             Outcome::Stalled => f.write_str("stalled"),
         }
     }

@@ -102,11 +102,12 @@ pub enum OpResult {
 }
 
 impl OpResult {
-    pub(crate) fn of(result: &io::Result<usize>) -> Self {
-        match result {
-            Ok(n) => OpResult::Done(*n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => OpResult::WouldBlock,
-            Err(e) => OpResult::Error(e.kind()),
+    /// As an `io::Result`, the way mio's callers see it.
+    pub fn into_io(self) -> io::Result<usize> {
+        match self {
+            OpResult::Done(n) => Ok(n),
+            OpResult::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            OpResult::Error(kind) => Err(kind.into()),
         }
     }
 }

@@ -45,27 +45,22 @@ impl Scenario for BrokenEcho {
     fn machine(&self) -> Self::Machine {
         HandwrittenEcho.machine()
     }
-    fn serve<'a, C: AsyncIo + 'a>(
-        &'a self,
-        io: &'a mut C,
-    ) -> impl Future<Output = Result<(), ConnError>> + 'a {
-        async move {
-            let mut buf = twinbench::RecvBuf::<128>::new();
-            let end = loop {
-                if let Some(end) = buf.find(b"\n") {
-                    break end;
-                }
-                let n = io.read(buf.spare_mut()?).await?;
-                buf.filled_by(n);
-            };
-            // Skips the final newline: one write fewer, and a short reply.
-            let reply = &buf.filled()[..end - 1];
-            let mut written = 0;
-            while written < reply.len() {
-                written += io.write(&reply[written..]).await?;
+    async fn serve<'a, C: AsyncIo + 'a>(&'a self, io: &'a mut C) -> Result<(), ConnError> {
+        let mut buf = twinbench::RecvBuf::<128>::new();
+        let end = loop {
+            if let Some(end) = buf.find(b"\n") {
+                break end;
             }
-            Ok(())
+            let n = io.read(buf.spare_mut()?).await?;
+            buf.filled_by(n);
+        };
+        // Skips the final newline: one write fewer, and a short reply.
+        let reply = &buf.filled()[..end - 1];
+        let mut written = 0;
+        while written < reply.len() {
+            written += io.write(&reply[written..]).await?;
         }
+        Ok(())
     }
 }
 
@@ -81,7 +76,7 @@ fn the_harness_catches_a_twin_that_skips_work() {
         source,
         ops,
         ..
-    } = &divergence.kind
+    } = &*divergence.kind
     else {
         panic!("expected a trace divergence, got {divergence}");
     };
@@ -130,14 +125,9 @@ impl Scenario for Forever {
     fn machine(&self) -> ForeverMachine {
         ForeverMachine
     }
-    fn serve<'a, C: AsyncIo + 'a>(
-        &'a self,
-        _io: &'a mut C,
-    ) -> impl Future<Output = Result<(), ConnError>> + 'a {
-        async {
-            loop {
-                twinbench::yield_now().await;
-            }
+    async fn serve<'a, C: AsyncIo + 'a>(&'a self, _io: &'a mut C) -> Result<(), ConnError> {
+        loop {
+            twinbench::yield_now().await;
         }
     }
 }

@@ -61,7 +61,7 @@ thread_local! {
 
 #[inline]
 fn current_thread() -> *const u8 {
-    THREAD_MARKER.with(|marker| ptr::from_ref(marker))
+    THREAD_MARKER.with(ptr::from_ref)
 }
 
 /// What a waker points at.

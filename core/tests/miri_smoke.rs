@@ -1,0 +1,22 @@
+//! Small runs of every variant, sized for Miri (`scripts/miri`): the executors' unsafe code,
+//! the reactor's wakers and the driver all run here under the interpreter's checks.
+
+use twinbench::check::Differential;
+use twinbench::handwritten::HandwrittenEcho;
+use twinbench::{Faults, NetModel};
+
+#[test]
+fn every_variant_agrees_on_a_few_connections() {
+    let differential = Differential::new(&HandwrittenEcho).connections(3);
+    for model in [NetModel::Seed, NetModel::Chunked(1), NetModel::Random(5)] {
+        differential.check(model).unwrap_or_else(|d| panic!("{d}"));
+    }
+}
+
+#[test]
+fn every_variant_agrees_under_faults() {
+    let differential = Differential::new(&HandwrittenEcho)
+        .connections(4)
+        .faults(Faults { seed: 3, one_in: 1 });
+    differential.check(NetModel::Chunked(2)).unwrap_or_else(|d| panic!("{d}"));
+}
