@@ -18,5 +18,7 @@ fn every_variant_agrees_under_faults() {
     let differential = Differential::new(&HandwrittenEcho)
         .connections(4)
         .faults(Faults { seed: 3, one_in: 1 });
-    differential.check(NetModel::Chunked(2)).unwrap_or_else(|d| panic!("{d}"));
+    differential
+        .check(NetModel::Chunked(2))
+        .unwrap_or_else(|d| panic!("{d}"));
 }
