@@ -10,7 +10,12 @@ use twinbench::handwritten::HandwrittenEcho;
 
 /// The built-in scenarios, then the hand-written echo control.
 pub fn builtins() -> Vec<&'static dyn AnyScenario> {
-    vec![&HandwrittenEcho]
+    let mut all: Vec<&'static dyn AnyScenario> = twinbench_scenarios::ALL
+        .iter()
+        .map(|&scenario| scenario as &'static dyn AnyScenario)
+        .collect();
+    all.push(&HandwrittenEcho);
+    all
 }
 
 /// The built-in scenario called `name`.

@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::scenario::{Client, Gate};
+
 /// Which connections get a fault: about one in `one_in`, chosen by `seed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Faults {
@@ -71,22 +73,36 @@ impl Faults {
 }
 
 impl Fault {
-    /// The request the client actually sends, given the scenario's and its buffer size.
-    pub(crate) fn request(self, request: Cow<'static, [u8]>, buffer: usize) -> Cow<'static, [u8]> {
+    /// Changes what the client sends, for the faults that are the client's doing.
+    pub(crate) fn apply(self, client: &mut Client, buffer: usize) {
         match self {
-            Fault::EarlyEof { keep } => match request {
-                Cow::Borrowed(bytes) => Cow::Borrowed(&bytes[..keep.min(bytes.len())]),
-                Cow::Owned(mut bytes) => {
-                    bytes.truncate(keep);
-                    Cow::Owned(bytes)
-                }
-            },
-            Fault::Oversize => {
-                let mut bytes = vec![b'x'; buffer + 1];
-                bytes.extend_from_slice(&request);
-                Cow::Owned(bytes)
+            Fault::EarlyEof { keep } => {
+                let keep = keep.min(client.send.len());
+                client.send = match std::mem::take(&mut client.send) {
+                    Cow::Borrowed(bytes) => Cow::Borrowed(&bytes[..keep]),
+                    Cow::Owned(mut bytes) => {
+                        bytes.truncate(keep);
+                        Cow::Owned(bytes)
+                    }
+                };
+                let gates = client.gates.iter().map(|g| Gate {
+                    upto: g.upto.min(keep),
+                    ..*g
+                });
+                client.gates = gates.collect::<Vec<_>>().into();
             }
-            _ => request,
+            Fault::Oversize => {
+                let filler = buffer + 1;
+                let mut bytes = vec![b'x'; filler];
+                bytes.extend_from_slice(&client.send);
+                client.send = Cow::Owned(bytes);
+                let gates = client.gates.iter().map(|g| Gate {
+                    upto: g.upto + filler,
+                    ..*g
+                });
+                client.gates = gates.collect::<Vec<_>>().into();
+            }
+            _ => {}
         }
     }
 }

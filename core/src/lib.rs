@@ -48,7 +48,7 @@ pub use net::NetModel;
 pub use runner::{
     AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
 };
-pub use scenario::{Client, ClientBytes, Config, Delimiter, Machine, Outcome, Scenario};
+pub use scenario::{Client, ClientBytes, Config, Delimiter, Gate, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;
 

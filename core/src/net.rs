@@ -98,6 +98,8 @@ struct Peer<T: Tracer> {
     ops: Cell<u64>,
     /// Request bytes delivered to the server.
     sent: Cell<usize>,
+    /// The lock-step gate in force (index into `client.gates`).
+    gate: Cell<usize>,
     /// Reply bytes received from the server.
     received: Cell<usize>,
     /// Whether a reply byte differed from the expectation, or came after its end.
@@ -113,6 +115,22 @@ struct Peer<T: Tracer> {
 }
 
 impl<T: Tracer> Peer<T> {
+    /// End of the request bytes the client has released so far.
+    #[inline]
+    fn released(&self) -> usize {
+        let gates = &self.client.gates[..];
+        if gates.is_empty() {
+            return self.client.send.len();
+        }
+        let received = self.received.get();
+        let mut gate = self.gate.get();
+        while gate + 1 < gates.len() && received >= gates[gate + 1].after {
+            gate += 1;
+        }
+        self.gate.set(gate);
+        gates[gate].upto
+    }
+
     /// Whether the connection's fault strikes this operation (a write if `write`), given that
     /// the operation is at or after the fault's first operation. Marks the connection dead.
     #[cold]
@@ -170,7 +188,7 @@ impl<T: Tracer> Network<T> {
             .map(|(conn, mut client)| {
                 let fault = faults.and_then(|faults| faults.pick(conn, client.send.len()));
                 if let Some(fault) = fault {
-                    client.send = fault.request(client.send, buffer);
+                    fault.apply(&mut client, buffer);
                 }
                 let fault_from_op = match fault {
                     Some(
@@ -184,6 +202,7 @@ impl<T: Tracer> Network<T> {
                     client,
                     ops: Cell::new(0),
                     sent: Cell::new(0),
+                    gate: Cell::new(0),
                     received: Cell::new(0),
                     bad_reply: Cell::new(false),
                     outcome: Cell::new(Outcome::Stalled),
@@ -225,6 +244,7 @@ impl<T: Tracer> Network<T> {
         for peer in self.peers.iter() {
             peer.ops.set(0);
             peer.sent.set(0);
+            peer.gate.set(0);
             peer.received.set(0);
             peer.bad_reply.set(false);
             peer.outcome.set(Outcome::Stalled);
@@ -337,11 +357,21 @@ impl<T: Tracer> Network<T> {
             Decision::WouldBlock => OpResult::WouldBlock,
             Decision::Transfer(limit) => {
                 let sent = peer.sent.get();
-                let pending = &peer.client.send[sent..];
-                let n = pending.len().min(buf.len()).min(limit);
-                buf[..n].copy_from_slice(&pending[..n]);
-                peer.sent.set(sent + n);
-                OpResult::Done(n)
+                let released = peer.released();
+                let pending = &peer.client.send[sent..released];
+                if pending.is_empty() && released < peer.client.send.len() {
+                    // A lock-step client waiting for its reply: nothing to read yet, no EOF.
+                    OpResult::WouldBlock
+                } else {
+                    let n = pending
+                        .len()
+                        .min(buf.len())
+                        .min(limit)
+                        .min(peer.client.trickle);
+                    buf[..n].copy_from_slice(&pending[..n]);
+                    peer.sent.set(sent + n);
+                    OpResult::Done(n)
+                }
             }
         };
         T::record(

@@ -56,21 +56,81 @@ pub struct Config {
 }
 
 /// One connection's fake client: the bytes it sends, and the bytes it expects in reply.
+///
+/// By default the client sends its whole request at once (a pipelining client). One built
+/// with [`Client::exchanges`] holds each request back until the reply to the previous one has
+/// fully arrived (a keep-alive client that waits for each answer).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Client {
     /// Request bytes, delivered by the network model in pieces it chooses.
     pub send: Cow<'static, [u8]>,
     /// The exact reply; every written byte is checked against it as it arrives.
     pub expect: Cow<'static, [u8]>,
+    /// Lock-step gates: `send[..upto]` may be delivered once `after` reply bytes arrived.
+    /// Empty: everything may be delivered at once.
+    pub gates: Cow<'static, [Gate]>,
+    /// At most this many request bytes per read, whatever the network allows (a client that
+    /// trickles its request); `usize::MAX`: no limit.
+    pub trickle: usize,
+}
+
+/// One lock-step gate of a [`Client`]: `send[..upto]` is available once the client has received
+/// `after` reply bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Gate {
+    /// End of the request bytes this gate releases.
+    pub upto: usize,
+    /// Reply bytes the client waits for first.
+    pub after: usize,
 }
 
 impl Client {
+    /// A client that sends `send` at once and expects `expect`.
+    pub fn new(send: Cow<'static, [u8]>, expect: Cow<'static, [u8]>) -> Self {
+        Client {
+            send,
+            expect,
+            gates: Cow::Borrowed(&[]),
+            trickle: usize::MAX,
+        }
+    }
+
     /// A client whose bytes are known at compile time.
     pub const fn fixed(send: &'static [u8], expect: &'static [u8]) -> Self {
         Client {
             send: Cow::Borrowed(send),
             expect: Cow::Borrowed(expect),
+            gates: Cow::Borrowed(&[]),
+            trickle: usize::MAX,
         }
+    }
+
+    /// A lock-step client: sends each request of `exchanges` only after the whole reply to the
+    /// previous one arrived.
+    pub fn exchanges(exchanges: &[(&[u8], &[u8])]) -> Self {
+        let mut send = Vec::new();
+        let mut expect = Vec::new();
+        let mut gates = Vec::with_capacity(exchanges.len());
+        for (request, reply) in exchanges {
+            send.extend_from_slice(request);
+            gates.push(Gate {
+                upto: send.len(),
+                after: expect.len(),
+            });
+            expect.extend_from_slice(reply);
+        }
+        Client {
+            send: Cow::Owned(send),
+            expect: Cow::Owned(expect),
+            gates: Cow::Owned(gates),
+            trickle: usize::MAX,
+        }
+    }
+
+    /// The same client, delivering at most `bytes` (≥ 1) request bytes per read.
+    pub fn trickle(mut self, bytes: usize) -> Self {
+        self.trickle = bytes.max(1);
+        self
     }
 }
 

@@ -1,5 +1,6 @@
 //! The attribute's arguments: `#[scenario(connections = …, buffer = …, requests = …,
-//! client(send = …, expect = …))]`.
+//! client(send = …, expect = …))]`, or `client(exchanges = [(request, reply), …])` for a
+//! lock-step client.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -16,6 +17,8 @@ mod kw {
     syn::custom_keyword!(client);
     syn::custom_keyword!(send);
     syn::custom_keyword!(expect);
+    syn::custom_keyword!(exchanges);
+    syn::custom_keyword!(trickle);
 }
 
 /// The checked arguments: every required key present, none twice.
@@ -24,8 +27,19 @@ pub struct Args {
     pub buffer: Expr,
     /// `None`: the default, 1.
     pub requests: Option<Expr>,
-    pub send: Expr,
-    pub expect: Expr,
+    pub client: ClientSpec,
+    /// `trickle = N` in `client(…)`: at most N request bytes per read.
+    pub trickle: Option<Expr>,
+}
+
+/// What each client does.
+// One per macro call: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum ClientSpec {
+    /// `send = …, expect = …`: sends everything at once.
+    Bytes { send: Expr, expect: Expr },
+    /// `exchanges = …`: sends each request after the previous reply arrived.
+    Exchanges(Expr),
 }
 
 /// One `key = value` (or `client(…)`), as written.
@@ -39,6 +53,8 @@ enum Arg {
 enum ClientArg {
     Send(kw::send, Expr),
     Expect(kw::expect, Expr),
+    Exchanges(kw::exchanges, Expr),
+    Trickle(kw::trickle, Expr),
 }
 
 impl Parse for Arg {
@@ -79,6 +95,14 @@ impl Parse for ClientArg {
             let key = input.parse()?;
             input.parse::<Token![=]>()?;
             Ok(ClientArg::Expect(key, input.parse()?))
+        } else if lookahead.peek(kw::exchanges) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ClientArg::Exchanges(key, input.parse()?))
+        } else if lookahead.peek(kw::trickle) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(ClientArg::Trickle(key, input.parse()?))
         } else {
             Err(lookahead.error())
         }
@@ -138,24 +162,42 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Option<Args> {
             "missing `client(send = …, expect = …)`: what each client sends and expects back",
         );
     }
-    let (send, expect) = client??;
+    let (client, trickle) = client??;
     Some(Args {
         connections: connections?,
         buffer: buffer?,
         requests,
-        send,
-        expect,
+        client,
+        trickle,
     })
 }
 
-fn client_args(cx: &Ctxt, key: kw::client, args: Vec<ClientArg>) -> Option<(Expr, Expr)> {
+fn client_args(
+    cx: &Ctxt,
+    key: kw::client,
+    args: Vec<ClientArg>,
+) -> Option<(ClientSpec, Option<Expr>)> {
     let mut send = None;
     let mut expect = None;
+    let mut exchanges = None;
+    let mut trickle = None;
     for arg in args {
         match arg {
             ClientArg::Send(key, value) => set_once(cx, &mut send, key, value),
             ClientArg::Expect(key, value) => set_once(cx, &mut expect, key, value),
+            ClientArg::Exchanges(key, value) => set_once(cx, &mut exchanges, key, value),
+            ClientArg::Trickle(key, value) => set_once(cx, &mut trickle, key, value),
         }
+    }
+    if let Some(exchanges) = exchanges {
+        for extra in send.iter().chain(&expect) {
+            cx.error_spanned_by(
+                extra,
+                "a lock-step client's bytes are its `exchanges = …`; drop `send`/`expect`",
+            );
+        }
+        return (send.is_none() && expect.is_none())
+            .then_some((ClientSpec::Exchanges(exchanges), trickle));
     }
     if send.is_none() {
         cx.error_spanned_by(
@@ -169,7 +211,11 @@ fn client_args(cx: &Ctxt, key: kw::client, args: Vec<ClientArg>) -> Option<(Expr
             "`client(…)` needs `expect = …`: the reply each client expects",
         );
     }
-    Some((send?, expect?))
+    let bytes = ClientSpec::Bytes {
+        send: send?,
+        expect: expect?,
+    };
+    Some((bytes, trickle))
 }
 
 /// Records `key = value`, or an error at the second `key`.

@@ -881,9 +881,10 @@ impl Emitter<'_> {
                     }
                 }
             }
-            // Entering `Yield` deferred and returned `Pending` (see `goto`); resuming runs on.
+            // Entering `Yield` deferred and returned `Pending` (see `goto`); resuming continues
+            // at the next node, which may itself be a state (another wait).
             _ => {
-                let body = self.inline(next);
+                let body = self.goto(next);
                 quote!({ #body })
             }
         }

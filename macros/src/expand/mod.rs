@@ -12,6 +12,7 @@ use syn::ext::IdentExt;
 use syn::{Expr, ItemFn, LitStr, Visibility};
 
 use crate::ast::{Hole, Scenario, UserExpr};
+use crate::attr::ClientSpec;
 use crate::ctxt::Ctxt;
 use crate::fallback;
 use crate::resolve::HOLE_PREFIX;
@@ -152,8 +153,19 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
             ::twinbench::ClientBytes::for_conn(&(#expr), #conn)
         }
     };
-    let send = client_bytes(&args.send);
-    let expect = client_bytes(&args.expect);
+    let client = match &args.client {
+        ClientSpec::Bytes { send, expect } => {
+            let (send, expect) = (client_bytes(send), client_bytes(expect));
+            quote!(::twinbench::Client::new(#send, #expect))
+        }
+        ClientSpec::Exchanges(exchanges) => quote_spanned! {first_span(exchanges)=>
+            ::twinbench::Client::exchanges(&(#exchanges))
+        },
+    };
+    let client = match &args.trickle {
+        Some(bytes) => quote_spanned!(first_span(bytes)=> #client.trickle(#bytes)),
+        None => client,
+    };
     quote! {
         impl ::twinbench::Scenario for #ty {
             type Machine = #machine;
@@ -171,10 +183,7 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
             }
 
             fn client(&self, #conn: usize) -> ::twinbench::Client {
-                ::twinbench::Client {
-                    send: #send,
-                    expect: #expect,
-                }
+                #client
             }
 
             fn machine(&self) -> #machine {

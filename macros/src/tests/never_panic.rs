@@ -6,11 +6,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-use super::{ECHO, Example, FRAMED, KEEPALIVE, ROUTED};
+use super::{CONTROL_FLOW, ECHO, Example, FRAMED, KEEPALIVE, ROUTED};
 use crate::expand;
 
 /// Scenarios beyond the four examples: control flow, and a few that are already wrong.
-const MORE: [Example; 4] = [
+const MORE: [Example; 5] = [
     Example {
         name: "commands",
         args: r#"connections = 4, buffer = 32, requests = N, client(send = f, expect = b"ok")"#,
@@ -69,6 +69,22 @@ async fn broken(x: u8) -> u8 {
         args: "",
         item: "fn empty() {}",
     },
+    Example {
+        name: "yields_into_waits",
+        args: r#"connections = 2, buffer = 16, client(send = b"ab\n", expect = b"ab\n")"#,
+        item: r#"
+fn yields_into_waits() {
+    yield_now();
+    let end: usize = read_until(b'\n');
+    yield_now();
+    yield_now();
+    write(&buf[..end / 2]);
+    yield_now();
+    write(&buf[end / 2..end]);
+    yield_now();
+}
+"#,
+    },
 ];
 
 /// Tokens the mutations insert.
@@ -78,6 +94,7 @@ const POOL: &[&str] = &[
     "write",
     "consume",
     "yield_now",
+    "yield_now();",
     "()",
     "(b'\\n')",
     ";",
@@ -265,7 +282,7 @@ fn mutate(trees: &mut Vec<Tree>, rng: &mut Rng) {
 #[test]
 fn mutated_scenarios_never_panic() {
     const CASES: usize = 1_500;
-    let bases: Vec<&Example> = [&ECHO, &KEEPALIVE, &FRAMED, &ROUTED]
+    let bases: Vec<&Example> = [&ECHO, &KEEPALIVE, &FRAMED, &ROUTED, &CONTROL_FLOW]
         .into_iter()
         .chain(MORE.iter())
         .collect();
@@ -316,7 +333,16 @@ fn mutated_scenarios_never_panic() {
 
 #[test]
 fn the_examples_expand_without_errors() {
-    for example in [&ECHO, &KEEPALIVE, &FRAMED, &ROUTED, &MORE[0], &MORE[1]] {
+    for example in [
+        &ECHO,
+        &KEEPALIVE,
+        &FRAMED,
+        &ROUTED,
+        &CONTROL_FLOW,
+        &MORE[0],
+        &MORE[1],
+        &MORE[4],
+    ] {
         let (args, item) = example.tokens();
         let output = expand::scenario(args, item).expect("expands").to_string();
         assert!(

@@ -17,13 +17,10 @@ impl ::twinbench::Scenario for ControlFlow {
         }
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
-        ::twinbench::Client {
-            send: ::twinbench::ClientBytes::for_conn(
-                &(b"ab;yield;cd;skip;quit;xyz"),
-                conn,
-            ),
-            expect: ::twinbench::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
-        }
+        ::twinbench::Client::new(
+            ::twinbench::ClientBytes::for_conn(&(b"ab;yield;cd;skip;quit;xyz"), conn),
+            ::twinbench::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
+        )
     }
     fn machine(&self) -> ControlFlowMachine {
         ControlFlowMachine {

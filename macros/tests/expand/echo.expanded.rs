@@ -20,10 +20,10 @@ impl ::twinbench::Scenario for Echo {
         }
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
-        ::twinbench::Client {
-            send: ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
-            expect: ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
-        }
+        ::twinbench::Client::new(
+            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
+            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
+        )
     }
     fn machine(&self) -> EchoMachine {
         EchoMachine {

@@ -20,10 +20,10 @@ impl ::twinbench::Scenario for Keepalive {
         }
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
-        ::twinbench::Client {
-            send: ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
-            expect: ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
-        }
+        ::twinbench::Client::new(
+            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
+            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
+        )
     }
     fn machine(&self) -> KeepaliveMachine {
         KeepaliveMachine {
