@@ -11,8 +11,9 @@ const HELP: &str = "\
 twinbench: what async/await costs against a hand-written poll loop
 
 USAGE:
-    cargo run --release [-- OPTIONS]
-    cargo run --release -- instructions [OPTIONS]    instruction counts under callgrind
+    cargo run --release [-- OPTIONS]                 check the twins agree, then the table
+    cargo run --release -- instructions [OPTIONS]    instruction counts only, under callgrind
+    cargo run --release -- scaling [OPTIONS]         echo from 1 to 65,536 connections
     cargo run --release -- criterion-report          report.md + SVG charts from `cargo bench`
 
 OPTIONS:
@@ -22,11 +23,12 @@ OPTIONS:
     --connections N    override every scenario's connection count
     --format FORMAT    text (default), markdown or json
     --runs N           timed runs per sample (default 20; instructions: measured runs, default 3)
+    --no-instructions  skip the callgrind column (it needs valgrind, and ~1 minute)
     -h, --help         this text
 ";
 
 struct Options {
-    instructions: bool,
+    no_instructions: bool,
     scenarios: Vec<&'static dyn AnyScenario>,
     variants: Vec<Variant>,
     syscalls: bool,
@@ -44,7 +46,7 @@ enum Format {
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut options = Options {
-        instructions: false,
+        no_instructions: false,
         scenarios: Vec::new(),
         variants: Vec::new(),
         syscalls: false,
@@ -56,7 +58,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "instructions" => options.instructions = true,
+            "--no-instructions" => options.no_instructions = true,
             "--scenario" => {
                 let name = value("--scenario")?;
                 let names: Vec<_> = builtins().iter().map(|s| s.name()).collect();
@@ -141,6 +143,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("measure-one") => measure_one(&args[1..]),
         Some("criterion-report") => criterion_report(),
+        Some("scaling") => parse(args[1..].to_vec()).and_then(|options| scaling(&options)),
+        Some("instructions") => {
+            parse(args[1..].to_vec()).and_then(|options| instructions_only(&options))
+        }
         _ => parse(args).and_then(|options| report(&options)),
     };
     match result {
@@ -154,12 +160,7 @@ fn main() -> ExitCode {
 
 /// `criterion-report`: target/criterion → target/twinbench/{report.md, ratios.svg, scaling.svg}.
 fn criterion_report() -> Result<(), String> {
-    // The binary lives in target/<profile>/; criterion writes to target/criterion.
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let target = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .ok_or("cannot locate the target directory")?;
+    let target = target_dir()?;
     let measured = twinbench_benches::report::read(&target.join("criterion"))?;
     if measured.is_empty() {
         return Err("no criterion results found; run `cargo bench` first".to_owned());
@@ -174,8 +175,9 @@ fn criterion_report() -> Result<(), String> {
 struct Row {
     scenario: &'static str,
     variant: Variant,
-    ns_per_request: Option<f64>,
+    ns_per_request: f64,
     instructions_per_request: Option<f64>,
+    allocations_per_request: f64,
     state_bytes: usize,
 }
 
@@ -203,13 +205,12 @@ fn report(options: &Options) -> Result<(), String> {
             .map(|&variant| scenario.run(&config_for(variant)).map(|r| (variant, r)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("{}: {e}", scenario.name()))?;
-        let (_, first) = &reports[0];
+        let (first_variant, first) = &reports[0];
         for (variant, report) in &reports {
             if report.counts != first.counts || report.outcomes != first.outcomes {
                 return Err(format!(
-                    "{}: {variant} did different work than {}",
-                    scenario.name(),
-                    reports[0].0
+                    "{}: {variant} did different work than {first_variant}",
+                    scenario.name()
                 ));
             }
             if !report.all_ok() {
@@ -219,25 +220,20 @@ fn report(options: &Options) -> Result<(), String> {
                 ));
             }
         }
-        if scenario.name() == "echo" || options.scenarios.len() == 1 {
-            if options.format == Format::Text {
-                println!("{}:", scenario.name());
-            }
+        // The origin's form, for echo (or the one scenario asked for).
+        if options.format == Format::Text
+            && (scenario.name() == "echo" || options.scenarios.len() == 1)
+        {
             for (variant, report) in &reports {
-                if options.format == Format::Text {
-                    println!("{variant}: {}", report.counts);
-                }
+                println!("{variant}: {}", report.counts);
             }
         }
     }
     progress("");
 
-    // 2. Measure.
+    // 2. Measure: time (in process), allocations, sizes; instructions under callgrind.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let valgrind = options.instructions && callgrind::available();
-    if options.instructions && !valgrind {
-        return Err("valgrind is not installed (apt-get install valgrind)".to_owned());
-    }
+    let instructions = !options.no_instructions && callgrind::available();
     let mut rows = Vec::new();
     let total = options.scenarios.len() * options.variants.len();
     for scenario in &options.scenarios {
@@ -248,10 +244,13 @@ fn report(options: &Options) -> Result<(), String> {
                 scenario.name()
             ));
             let config = config_for(variant);
-            let connections = options.connections.unwrap_or(scenario.config().connections);
-            let requests = (connections * scenario.config().requests) as f64;
-            let (ns_per_request, instructions_per_request) = if options.instructions {
-                let runs = options.runs.unwrap_or(3);
+            let requests = requests(*scenario, options.connections);
+            let ns_per_request =
+                timing::ns_per_request(*scenario, &config, 9, options.runs.unwrap_or(20))
+                    .map_err(|e| e.to_string())?;
+            let allocations = allocations_per_serve(*scenario, &config)?;
+            let instructions_per_request = if instructions {
+                let runs = 2;
                 let count = callgrind::instructions(
                     &exe,
                     scenario.name(),
@@ -259,28 +258,101 @@ fn report(options: &Options) -> Result<(), String> {
                     options.syscalls,
                     runs,
                 )?;
-                (None, Some(count as f64 / (f64::from(runs) * requests)))
+                Some(count as f64 / (f64::from(runs) * requests))
             } else {
-                let ns = timing::ns_per_request(*scenario, &config, 9, options.runs.unwrap_or(20))
-                    .map_err(|e| e.to_string())?;
-                (Some(ns), None)
-            };
-            let state_bytes = match variant {
-                Variant::Manual => scenario.machine_size(),
-                _ => scenario.future_size(),
+                None
             };
             rows.push(Row {
                 scenario: scenario.name(),
                 variant,
                 ns_per_request,
                 instructions_per_request,
-                state_bytes,
+                allocations_per_request: allocations as f64 / requests,
+                state_bytes: match variant {
+                    Variant::Manual => scenario.machine_size(),
+                    _ => scenario.future_size(),
+                },
             });
         }
     }
     progress("");
     print_table(&rows, options.format);
+    if !instructions && !options.no_instructions && options.format == Format::Text {
+        println!("(instructions/request need valgrind: apt-get install valgrind)");
+    }
     Ok(())
+}
+
+/// Requests one serve handles.
+fn requests(scenario: &dyn AnyScenario, connections: Option<usize>) -> f64 {
+    let config = scenario.config();
+    (connections.unwrap_or(config.connections) * config.requests) as f64
+}
+
+/// Heap allocations made by one measured serve, after setup and a warm-up run.
+fn allocations_per_serve(scenario: &dyn AnyScenario, config: &RunConfig) -> Result<u64, String> {
+    let mut allocations = 0;
+    scenario
+        .prepare(config, &mut |prepared| {
+            prepared.run();
+            prepared.reset();
+            let before = counting::allocations();
+            std::hint::black_box(prepared.serve());
+            allocations = counting::allocations() - before;
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(allocations)
+}
+
+/// `scaling`: echo from 1 to 65,536 connections, ns/request per variant (in-process timing).
+fn scaling(options: &Options) -> Result<(), String> {
+    let echo = find("echo").ok_or("no echo scenario")?;
+    let mut measured = Vec::new();
+    println!("echo: ns/request by connections (median of 9 samples)\n");
+    print!("{:>12}", "connections");
+    for variant in &options.variants {
+        print!("  {:>14}", variant.name());
+    }
+    println!();
+    for connections in twinbench_benches::SCALING_CONNECTIONS {
+        print!("{connections:>12}");
+        for &variant in &options.variants {
+            progress(&format!("{connections} connections, {variant}"));
+            let config = RunConfig::new(variant)
+                .connections(connections)
+                .syscalls(options.syscalls);
+            // Keep each sample near a millisecond or more: many runs of few connections.
+            let runs = (20 * 256 / connections).clamp(2, 2000) as u32;
+            let ns = timing::ns_per_request(echo, &config, 9, runs).map_err(|e| e.to_string())?;
+            print!("  {ns:>14.1}");
+            measured.push(twinbench_benches::report::Measured {
+                group: "echo-scaling".to_owned(),
+                function: variant.name().to_owned(),
+                value: Some(connections.to_string()),
+                mean_ns: ns,
+                requests: None,
+            });
+        }
+        progress("");
+        println!();
+    }
+    let out = target_dir()?.join("twinbench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let path = out.join("scaling-quick.svg");
+    let chart = twinbench_benches::report::scaling_chart(&measured.iter().collect::<Vec<_>>());
+    std::fs::write(&path, chart).map_err(|e| e.to_string())?;
+    println!("\nwrote {}", path.display());
+    Ok(())
+}
+
+/// The cargo target directory this binary was built into.
+fn target_dir() -> Result<std::path::PathBuf, String> {
+    // The binary lives in target/<profile>/.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    exe.parent()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| "cannot locate the target directory".to_owned())
 }
 
 fn print_table(rows: &[Row], format: Format) {
@@ -288,95 +360,181 @@ fn print_table(rows: &[Row], format: Format) {
         rows.iter()
             .find(|r| r.scenario == row.scenario && r.variant == Variant::Manual)
     };
-    let metric = |row: &Row| row.ns_per_request.or(row.instructions_per_request);
-    let unit = if rows.first().is_some_and(|r| r.ns_per_request.is_some()) {
-        "ns/req"
-    } else {
-        "instr/req"
-    };
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|row| {
-            let value = metric(row);
-            let base = manual(row).and_then(metric);
-            let ratio = value.zip(base).map(|(v, b)| v / b);
-            let overhead = value.zip(base).map(|(v, b)| v - b);
-            [
-                row.scenario.to_owned(),
-                row.variant.name().to_owned(),
-                value.map_or("-".into(), |v| format!("{v:.1}")),
-                ratio.map_or("-".into(), |r| format!("{r:.2}")),
-                overhead.map_or("-".into(), |o| format!("{o:+.1}")),
-                row.state_bytes.to_string(),
-            ]
-        })
-        .collect();
+    let ratio = |value: Option<f64>, base: Option<f64>| value.zip(base).map(|(v, b)| v / b);
+    if format == Format::Json {
+        let items: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let base = manual(row);
+                let json = |v: Option<f64>| v.map_or("null".to_owned(), |v| format!("{v:.3}"));
+                format!(
+                    "{{\"scenario\":\"{}\",\"variant\":\"{}\",\"ns_per_request\":{:.3},\
+                     \"ns_ratio_to_manual\":{},\"instructions_per_request\":{},\
+                     \"instructions_ratio_to_manual\":{},\"allocations_per_request\":{:.3},\
+                     \"state_bytes\":{}}}",
+                    row.scenario,
+                    row.variant,
+                    row.ns_per_request,
+                    json(ratio(
+                        Some(row.ns_per_request),
+                        base.map(|b| b.ns_per_request)
+                    )),
+                    json(row.instructions_per_request),
+                    json(ratio(
+                        row.instructions_per_request,
+                        base.and_then(|b| b.instructions_per_request)
+                    )),
+                    row.allocations_per_request,
+                    row.state_bytes
+                )
+            })
+            .collect();
+        println!("[\n  {}\n]", items.join(",\n  "));
+        return;
+    }
     let header = [
         "scenario",
         "variant",
-        unit,
+        "ns/req",
         "× manual",
-        &format!("overhead {unit}"),
+        "overhead ns/req",
+        "instr/req",
+        "× manual",
+        "overhead instr/req",
         "state bytes",
+        "allocs/req",
     ];
-    match format {
-        Format::Json => {
-            let items: Vec<String> = rows
+    let dash = || "-".to_owned();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let base = manual(row);
+            let ns_base = base.map(|b| b.ns_per_request);
+            let instr = row.instructions_per_request;
+            let instr_base = base.and_then(|b| b.instructions_per_request);
+            vec![
+                row.scenario.to_owned(),
+                row.variant.name().to_owned(),
+                format!("{:.1}", row.ns_per_request),
+                ratio(Some(row.ns_per_request), ns_base).map_or_else(dash, |r| format!("{r:.2}")),
+                ns_base.map_or_else(dash, |b| format!("{:+.1}", row.ns_per_request - b)),
+                instr.map_or_else(dash, |v| format!("{v:.1}")),
+                ratio(instr, instr_base).map_or_else(dash, |r| format!("{r:.2}")),
+                instr
+                    .zip(instr_base)
+                    .map_or_else(dash, |(v, b)| format!("{:+.1}", v - b)),
+                row.state_bytes.to_string(),
+                format!("{:.2}", row.allocations_per_request),
+            ]
+        })
+        .collect();
+    if format == Format::Markdown {
+        println!("| {} |", header.join(" | "));
+        println!("|---|---|{}", "---:|".repeat(header.len() - 2));
+        for c in &cells {
+            println!("| {} |", c.join(" | "));
+        }
+        return;
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
                 .iter()
-                .zip(&cells)
-                .map(|(row, c)| {
-                    format!(
-                        "{{\"scenario\":\"{}\",\"variant\":\"{}\",\"{}\":{},\"ratio_to_manual\":{},\"state_bytes\":{}}}",
-                        row.scenario,
-                        row.variant,
-                        unit.replace('/', "_per_"),
-                        metric(row).map_or("null".into(), |v| format!("{v:.3}")),
-                        if c[3] == "-" { "null".to_owned() } else { c[3].clone() },
-                        row.state_bytes
-                    )
-                })
-                .collect();
-            println!("[\n  {}\n]", items.join(",\n  "));
+                .map(|c| c[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |c: &[&str]| {
+        c.iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if i < 2 {
+                    format!("{s:<w$}", w = widths[i])
+                } else {
+                    format!("{s:>w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!();
+    println!("{}", line(&header));
+    for c in &cells {
+        println!(
+            "{}",
+            line(&c.iter().map(String::as_str).collect::<Vec<_>>())
+        );
+    }
+}
+
+/// A global allocator that counts allocations (for the allocs/req column). It adds one relaxed
+/// atomic increment per allocation to the timed runs too; only `async-box-arc` allocates there.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Counting;
+
+    static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+    /// Allocations (and reallocations) so far.
+    pub fn allocations() -> u64 {
+        ALLOCATIONS.load(Ordering::Relaxed)
+    }
+
+    // SAFETY: forwards every call to `System` unchanged; only counts.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+            unsafe { System.alloc(layout) }
         }
-        Format::Markdown => {
-            println!("| {} |", header.join(" | "));
-            println!("|{}", "---|".repeat(header.len()));
-            for c in &cells {
-                println!("| {} |", c.join(" | "));
-            }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: as above.
+            unsafe { System.dealloc(ptr, layout) }
         }
-        Format::Text => {
-            let widths: Vec<usize> = (0..header.len())
-                .map(|i| {
-                    cells
-                        .iter()
-                        .map(|c| c[i].chars().count())
-                        .chain([header[i].chars().count()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |c: &[&str]| {
-                c.iter()
-                    .enumerate()
-                    .map(|(i, s)| {
-                        if i < 2 {
-                            format!("{s:<w$}", w = widths[i])
-                        } else {
-                            format!("{s:>w$}", w = widths[i])
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("  ")
-            };
-            println!();
-            println!("{}", line(&header));
-            for c in &cells {
-                println!(
-                    "{}",
-                    line(&c.iter().map(String::as_str).collect::<Vec<_>>())
-                );
-            }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: as above.
+            unsafe { System.realloc(ptr, layout, new_size) }
         }
     }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+}
+
+/// `instructions`: instructions per request under callgrind, and the ratio to `manual`.
+fn instructions_only(options: &Options) -> Result<(), String> {
+    if !callgrind::available() {
+        return Err("valgrind is not installed (apt-get install valgrind)".to_owned());
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let runs = options.runs.unwrap_or(3);
+    println!(
+        "{:<18} {:<14} {:>12} {:>9} {:>12}",
+        "scenario", "variant", "instr/req", "× manual", "overhead"
+    );
+    for scenario in &options.scenarios {
+        let mut manual = None;
+        for &variant in &options.variants {
+            progress(&format!("{} {variant}", scenario.name()));
+            let count =
+                callgrind::instructions(&exe, scenario.name(), variant, options.syscalls, runs)?;
+            let per_request = count as f64 / (f64::from(runs) * requests(*scenario, None));
+            let base = *manual.get_or_insert(per_request);
+            progress("");
+            println!(
+                "{:<18} {:<14} {:>12.1} {:>9.3} {:>+12.1}",
+                scenario.name(),
+                variant.name(),
+                per_request,
+                per_request / base,
+                per_request - base
+            );
+        }
+    }
+    Ok(())
 }

@@ -272,7 +272,7 @@ fn ratio_chart(ratios: &BTreeMap<String, Vec<(String, f64)>>) -> String {
 }
 
 /// ns/request against connections (log scale), one line per variant.
-fn scaling_chart(sweep: &[&Measured]) -> String {
+pub fn scaling_chart(sweep: &[&Measured]) -> String {
     let (left, top, plot_w, plot_h) = (70.0, 40.0, 520.0, 300.0);
     let points: Vec<(String, f64, f64)> = sweep
         .iter()
