@@ -469,6 +469,14 @@ pub trait AnyScenario {
         connections: usize,
         random_seeds: u64,
     ) -> Result<usize, crate::check::Divergence>;
+    /// Run the [differential check](crate::check::Differential) on one network model, with
+    /// `connections` connections and, optionally, injected faults; returns the reference report.
+    fn check_model(
+        &self,
+        model: NetModel,
+        connections: usize,
+        faults: Option<Faults>,
+    ) -> Result<Report, crate::check::Divergence>;
     /// Size of the poll-loop machine.
     fn machine_size(&self) -> usize;
     /// Size of the async fn's future.
@@ -497,6 +505,18 @@ impl<S: Scenario> AnyScenario for S {
             .connections(connections)
             .random_seeds(random_seeds)
             .run()
+    }
+    fn check_model(
+        &self,
+        model: NetModel,
+        connections: usize,
+        faults: Option<Faults>,
+    ) -> Result<Report, crate::check::Divergence> {
+        let differential = crate::check::Differential::new(self).connections(connections);
+        match faults {
+            Some(faults) => differential.faults(faults).check(model),
+            None => differential.check(model),
+        }
     }
     fn machine_size(&self) -> usize {
         machine_size(self)
