@@ -72,8 +72,15 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         for event in events.iter() {
             let registration = &self.registrations[event.token().0];
             registration.ready.set(event.readiness());
+            // Wake by reference and keep the waker: a task waits on its stream again and
+            // again, and `set_waker` then finds it already there (`will_wake`) instead of
+            // cloning a new one for every wait.
             if let Some(waker) = registration.waker.take() {
-                waker.wake();
+                waker.wake_by_ref();
+                // A foreign waker may have re-entered and stored a newer one: keep that.
+                if let Some(newer) = registration.waker.replace(Some(waker)) {
+                    registration.waker.set(Some(newer));
+                }
             }
         }
     }
