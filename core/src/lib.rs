@@ -57,3 +57,8 @@ pub mod prelude {
     pub use crate::scenario;
     pub use crate::{NetModel, Outcome, RunConfig, Scenario, Variant};
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -44,7 +44,11 @@ use proc_macro::TokenStream;
 /// - `requests = EXPR` (default 1): requests per connection, for throughput.
 /// - `client(send = EXPR, expect = EXPR)` (required): what each client sends and expects back,
 ///   anything implementing `ClientBytes` (byte strings, `&'static [u8]` consts, or a
-///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index).
+///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index). The client sends
+///   everything at once.
+/// - `client(exchanges = [(REQUEST, REPLY), …])` instead: a lock-step client that sends each
+///   request only after the whole reply to the previous one arrived.
+/// - `trickle = N` inside `client(…)`: the client delivers at most `N` request bytes per read.
 ///
 /// # Steps
 ///
