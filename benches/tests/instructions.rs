@@ -17,7 +17,10 @@ fn callgrind_counts_are_identical_run_to_run() {
     for variant in [Variant::Manual, Variant::Async] {
         let first = callgrind::instructions(exe, "echo", variant, false, 1).unwrap();
         let second = callgrind::instructions(exe, "echo", variant, false, 1).unwrap();
-        assert_eq!(first, second, "{variant}: callgrind counts differ between runs");
+        assert_eq!(
+            first, second,
+            "{variant}: callgrind counts differ between runs"
+        );
         // 256 requests, each a few hundred instructions at least: a real count, not a stub.
         assert!(first > 256 * 300, "{variant}: only {first} instructions");
     }

@@ -396,6 +396,11 @@ where
 }
 
 /// The async twin's root task: accept every connection and spawn a task for it.
+///
+/// It drops (deregisters) the listener once every connection is accepted, while the driver
+/// deregisters it at the end of the run; from then on the poller's event order, and so the
+/// order of tasks within a round, can differ from the driver's. Counts, traces and outcomes
+/// cannot: each connection's network depends only on its own operations.
 async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
     reactor: &'r Reactor<'n, T>,
     net: &'n Network<T>,

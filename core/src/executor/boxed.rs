@@ -150,7 +150,15 @@ where
             "twinbench: Executor::run is not re-entrant"
         );
         let _running = ResetOnDrop(&self.running);
+        // Start afresh, also after a run that a panic unwound out of.
         self.tasks.borrow_mut().clear();
+        self.live.set(0);
+        {
+            let mut queues = self.shared.lock();
+            queues.ready.clear();
+            queues.deferred.clear();
+            queues.polling = false;
+        }
         let mut root = pin!(root);
         let root_waker = self.task_waker(ROOT);
         let root_as_waker = Waker::from(Arc::clone(&root_waker));

@@ -30,6 +30,13 @@
 //!    clone of its waker is still alive, that is a bug in the future: the executor panics with
 //!    a clear message rather than let the waker point at a reused slot.
 //!
+//! Stricter than the `Waker` contract, on purpose: a clone of a task's waker alive when the
+//! task completes, and a wake of a finished task, are panics rather than spurious wakes. In a
+//! benchmark both mean a future is doing something the comparison should not hide.
+//!
+//! A panic that unwinds out of [`Run::run`] leaves tasks in their slots; the next run empties
+//! every slot before it starts, so a caught panic never leaves a stale task to be polled.
+//!
 //! # Soundness of the wakers
 //!
 //! A waker is a pointer to a header plus one static vtable. Headers live in two allocations the
@@ -149,6 +156,11 @@ struct Shared {
     polling: Cell<bool>,
     /// `run` is in progress.
     running: Cell<bool>,
+    /// `spawn` is allowed: `run` is in progress and not yet tearing down.
+    spawning: Cell<bool>,
+    /// The last run ended normally, so every slot is empty and no header is queued. False
+    /// after a panic unwound out of `run` (and was caught): the next run recovers first.
+    clean: Cell<bool>,
     root: Header,
 }
 
@@ -182,6 +194,8 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             deferred: Queue::new(),
             polling: Cell::new(false),
             running: Cell::new(false),
+            spawning: Cell::new(false),
+            clean: Cell::new(true),
             root: Header::new(ptr::null(), owner, ROOT),
         }));
         // SAFETY: `shared_ptr` comes from `Box::into_raw`: valid, aligned, and not referenced
@@ -233,6 +247,21 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         }
         self.drop_future(task);
         true
+    }
+
+    /// After a run that a panic unwound out of: drops every future still in a slot and
+    /// empties every slot, so the next run starts as from a fresh executor.
+    #[cold]
+    fn recover(&self) {
+        for task in self.tasks() {
+            task.header.state.set(SPAWNED); // mid-drop, a spawn into this slot must fail
+            // SAFETY: no run is in progress (`run` calls this before polling anything), so
+            // nothing references the slot's future.
+            unsafe { *task.future.get() = None };
+            task.header.state.set(0);
+        }
+        self.live.set(0);
+        self.shared().root.state.set(0);
     }
 
     /// Drops a slot's future in place and checks that no clone of its waker survived it.
@@ -369,7 +398,7 @@ fn borrowed_waker(header: &Header) -> ManuallyDrop<Waker> {
 impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
     fn spawn(&self, arg: A) {
         assert!(
-            self.shared().running.get(),
+            self.shared().spawning.get(),
             "twinbench: spawn is for tasks inside Executor::run"
         );
         let index = self.spawned.get();
@@ -377,11 +406,21 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
             .tasks()
             .get(index)
             .expect("twinbench: more connection tasks than the executor has slots");
-        let future = (self.make)(arg);
-        // SAFETY: slot `index` is empty (slots fill in order within a run and are all emptied
-        // before a run ends), so no reference to its future exists.
-        unsafe { *task.future.get() = Some(future) };
+        // Every path that empties a slot sets its state to 0 after dropping the future, and
+        // every path that fills one sets it after writing: state 0 means "no future". A slot
+        // whose future is being polled or dropped is SPAWNED, so this also stops a task from
+        // spawning over itself.
+        assert_eq!(
+            task.header.state.get(),
+            0,
+            "twinbench: spawn into a slot that is not empty"
+        );
+        // Reserved before `make` runs, so a `spawn` from inside `make` takes the next slot.
         self.spawned.set(index + 1);
+        let future = (self.make)(arg);
+        // SAFETY: the slot's state is 0, so it holds no future and nothing references one:
+        // only `run` polls or drops a slot's future, and only while its state is SPAWNED.
+        unsafe { *task.future.get() = Some(future) };
         self.live.set(self.live.get() + 1);
         task.header.state.set(SPAWNED | QUEUED);
         self.shared().ready.push(&task.header);
@@ -400,10 +439,14 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
             !shared.running.replace(true),
             "twinbench: Executor::run is not re-entrant"
         );
-        let _running = ResetOnDrop(&shared.running);
+        let _running = EndOfRun(shared);
+        if !shared.clean.replace(false) {
+            self.recover();
+        }
         shared.ready.clear();
         shared.deferred.clear();
         self.spawned.set(0);
+        shared.spawning.set(true);
 
         let end = {
             let mut root = pin!(root);
@@ -446,6 +489,8 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
                 turn();
                 shared.ready.append(&shared.deferred);
             };
+            // Tearing down: a future's `Drop` (or the root's) may not spawn.
+            shared.spawning.set(false);
             if stalled {
                 for task in &self.tasks()[..self.spawned.get()] {
                     if task.header.state.get() & SPAWNED != 0 {
@@ -461,6 +506,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
         shared.root.check_no_wakers();
         shared.ready.clear();
         shared.deferred.clear();
+        shared.clean.set(true);
         end
     }
 
@@ -469,12 +515,14 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
     }
 }
 
-/// Clears a flag when dropped, also when unwinding.
-struct ResetOnDrop<'a>(&'a Cell<bool>);
+/// Marks the end of `run`, also when a panic unwinds out of it.
+struct EndOfRun<'a>(&'a Shared);
 
-impl Drop for ResetOnDrop<'_> {
+impl Drop for EndOfRun<'_> {
     fn drop(&mut self) {
-        self.0.set(false);
+        self.0.running.set(false);
+        self.0.spawning.set(false);
+        self.0.polling.set(false);
     }
 }
 

@@ -1,0 +1,180 @@
+//! The executors after misuse a safe program can commit: a panic caught out of `run`, a spawn
+//! from `make` or from a root's `Drop`, a stale waker from an earlier run. Each is a clear panic
+//! or a clean recovery, never undefined behaviour (Miri runs this file; it leaks executors on
+//! purpose, so with `-Zmiri-ignore-leaks`). Found by review; each test reproduced its bug first.
+
+use std::cell::{Cell, RefCell};
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use twinbench::executor::noalloc::Executor;
+use twinbench::executor::{Run, Spawn, boxed};
+
+thread_local! {
+    static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
+    static STASH: RefCell<Option<Waker>> = const { RefCell::new(None) };
+    static POLLS: Cell<u32> = const { Cell::new(0) };
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+/// Task 0 parks with its waker stashed; on its next poll it spawns through a leaked handle.
+/// Task 1 panics.
+async fn stale_spawner(kind: u8) {
+    match kind {
+        0 => {
+            let mut first = true;
+            poll_fn(|cx| {
+                if first {
+                    first = false;
+                    STASH.with(|s| *s.borrow_mut() = Some(cx.waker().clone()));
+                    Poll::Pending
+                } else {
+                    SPAWNER.with(|s| s.get().unwrap().spawn(2));
+                    Poll::Ready(())
+                }
+            })
+            .await
+        }
+        1 => panic!("task 1 fails"),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_stale_task_from_a_panicked_run_cannot_spawn_over_itself() {
+    let executor: &'static Executor<_, _> = Box::leak(Box::new(Executor::new(2, stale_spawner)));
+    SPAWNER.with(|s| s.set(Some(executor)));
+    let first = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                executor.spawn(0);
+                executor.spawn(1);
+            },
+            || (),
+            10,
+        )
+    }));
+    assert!(first.is_err());
+    // The next run starts by emptying every slot: the stale task is gone, and its stashed
+    // waker now names a finished task.
+    let second = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async { STASH.with(|s| s.borrow_mut().take().unwrap().wake()) },
+            || (),
+            10,
+        )
+    }));
+    let message = panic_message(second.expect_err("waking a task of a panicked run"));
+    assert!(message.contains("after it finished"), "{message}");
+}
+
+#[test]
+fn a_healthy_run_after_a_caught_panic_finishes() {
+    let executor = Executor::new(2, |kind: u8| async move {
+        if kind == 1 {
+            panic!("task fails")
+        }
+        twinbench::yield_now().await;
+    });
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                executor.spawn(0);
+                executor.spawn(1);
+            },
+            || (),
+            10,
+        )
+    }));
+    let turns = Cell::new(0);
+    let end = executor.run(
+        async { executor.spawn(0) },
+        || turns.set(turns.get() + 1),
+        50,
+    );
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(end.rounds, 1);
+}
+
+#[test]
+fn a_spawn_from_make_takes_the_next_slot() {
+    let make = |kind: u8| {
+        if kind == 1 {
+            SPAWNER.with(|s| s.get().unwrap().spawn(2));
+        }
+        async move {
+            POLLS.with(|p| p.set(p.get() + 1));
+            twinbench::yield_now().await;
+        }
+    };
+    // Leaked so that `make` can reach the executor through a `'static` handle.
+    let executor: &'static Executor<_, _> = Box::leak(Box::new(Executor::new(3, make)));
+    SPAWNER.with(|s| s.set(Some(executor)));
+    let end = executor.run(async { executor.spawn(1) }, || (), 5);
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(
+        POLLS.with(Cell::get),
+        2,
+        "both tasks ran, each in its own slot"
+    );
+}
+
+/// A root that never completes and spawns when dropped.
+struct SpawnOnDrop<'a, E: Spawn<u8>>(&'a E);
+
+impl<E: Spawn<u8>> Future for SpawnOnDrop<'_, E> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+impl<E: Spawn<u8>> Drop for SpawnOnDrop<'_, E> {
+    fn drop(&mut self) {
+        self.0.spawn(0);
+    }
+}
+
+#[test]
+fn a_root_that_spawns_while_being_dropped_is_refused() {
+    let executor = Executor::new(1, |_: u8| async {});
+    let stalled = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(SpawnOnDrop(&executor), || (), 3)
+    }));
+    let message = panic_message(stalled.expect_err("spawning during teardown"));
+    assert!(message.contains("spawn is for tasks inside"), "{message}");
+    let end = executor.run(async {}, || (), 50);
+    assert!(!end.stalled, "{end:?}");
+}
+
+#[test]
+fn the_boxed_executor_recovers_after_a_caught_panic() {
+    let executor = boxed::Executor::new(2, |kind: u8| async move {
+        if kind == 1 {
+            panic!("task fails")
+        }
+        twinbench::yield_now().await
+    });
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                executor.spawn(1);
+                executor.spawn(0);
+            },
+            || (),
+            10,
+        )
+    }));
+    let end = executor.run(async { executor.spawn(0) }, || (), 50);
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(end.rounds, 1);
+}
