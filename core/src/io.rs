@@ -67,56 +67,46 @@ impl core::fmt::Debug for Interest {
 }
 
 /// Readiness of one source, as the driver and the reactor track it: set by events, cleared by a
-/// `WouldBlock`. An operation whose readiness is clear is not attempted.
+/// `WouldBlock`. An operation whose readiness is clear is not attempted. One byte of
+/// [`Interest`] bits, so an event sets it with one `or`.
 #[derive(Default)]
-pub struct Readiness {
-    readable: Cell<bool>,
-    writable: Cell<bool>,
-}
+pub struct Readiness(Cell<u8>);
 
 impl Readiness {
     /// Ready both ways, as a newly accepted connection is.
     #[inline]
     pub fn new_ready() -> Readiness {
-        Readiness {
-            readable: Cell::new(true),
-            writable: Cell::new(true),
-        }
+        Readiness(Cell::new((Interest::READABLE | Interest::WRITABLE).0))
     }
 
     /// Whether a read may be attempted.
     #[inline]
     pub fn is_readable(&self) -> bool {
-        self.readable.get()
+        self.0.get() & Interest::READABLE.0 != 0
     }
 
     /// Whether a write may be attempted.
     #[inline]
     pub fn is_writable(&self) -> bool {
-        self.writable.get()
+        self.0.get() & Interest::WRITABLE.0 != 0
     }
 
     /// Adds what an event reported.
     #[inline]
     pub fn set(&self, event: Interest) {
-        if event.is_readable() {
-            self.readable.set(true);
-        }
-        if event.is_writable() {
-            self.writable.set(true);
-        }
+        self.0.set(self.0.get() | event.0);
     }
 
     /// A read would block: don't try again until an event says otherwise.
     #[inline]
     pub fn clear_readable(&self) {
-        self.readable.set(false);
+        self.0.set(self.0.get() & !Interest::READABLE.0);
     }
 
     /// A write would block: don't try again until an event says otherwise.
     #[inline]
     pub fn clear_writable(&self) {
-        self.writable.set(false);
+        self.0.set(self.0.get() & !Interest::WRITABLE.0);
     }
 }
 
