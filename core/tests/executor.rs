@@ -96,3 +96,26 @@ fn wakers_dropped_before_completion_free_the_executor_normally() {
     assert!(!end.stalled);
     assert_eq!(end.rounds, 0);
 }
+
+#[test]
+fn the_boxed_executor_takes_wakes_from_other_threads() {
+    use twinbench::executor::boxed;
+    let polls = Cell::new(0);
+    let executor = boxed::Executor::new(1, |()| {
+        let polls = &polls;
+        poll_fn(move |cx| {
+            polls.set(polls.get() + 1);
+            if polls.get() > 1 {
+                return Poll::Ready(());
+            }
+            // Woken from another thread before this poll returns: through the remote queue.
+            let waker = cx.waker().clone();
+            std::thread::spawn(move || waker.wake()).join().unwrap();
+            Poll::Pending
+        })
+    });
+    let end = executor.run(async { executor.spawn(()) }, || (), 10);
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(end.rounds, 1, "the remote wake is taken after one turn");
+    assert_eq!(polls.get(), 2);
+}

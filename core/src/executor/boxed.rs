@@ -1,7 +1,10 @@
 //! The conventional executor: what most runtimes do. Each task's future is boxed
-//! (`Pin<Box<dyn Future>>`), each task has an `Arc` waker (`std::task::Wake`) that pushes the
-//! task's id onto a `Mutex`-protected queue shared with the executor. Allocates per task; kept
-//! as the baseline the no-alloc design is measured against.
+//! (`Pin<Box<dyn Future>>`) and each task has an `Arc` waker (`std::task::Wake`). As in tokio's
+//! current-thread scheduler, a wake on the executor's own thread pushes the task's id onto the
+//! executor's local run queue, found through a thread-local "current executor" slot, without a
+//! lock; a wake from another thread goes through a `Mutex`-protected queue that the executor
+//! drains between rounds. Allocates per task; kept as the baseline the no-alloc design is
+//! measured against. No `unsafe`.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -9,7 +12,8 @@ use core::pin::{Pin, pin};
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Waker};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
 use super::{Run, RunEnd, Spawn};
@@ -19,32 +23,43 @@ const ROOT: usize = usize::MAX;
 
 type BoxFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
-/// The queues wakers push onto.
-#[derive(Default)]
-struct Queues {
-    ready: VecDeque<usize>,
-    deferred: Vec<usize>,
-    /// A task is being polled: wakes go to `deferred`.
-    polling: bool,
+thread_local! {
+    /// The local queues of the executor running on this thread, if any.
+    static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
 }
 
-#[derive(Default)]
-struct Shared {
-    queues: Mutex<Queues>,
+/// Run queues only the executor's own thread touches.
+struct Local {
+    /// The executor these queues belong to (compared, never dereferenced).
+    owner: *const Remote,
+    ready: RefCell<VecDeque<usize>>,
+    deferred: RefCell<Vec<usize>>,
+    /// A task is being polled: wakes go to `deferred`, to run after the next reactor turn.
+    polling: Cell<bool>,
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queues> {
-        // A panic while holding the lock cannot leave the queues half-updated.
-        self.queues.lock().unwrap_or_else(PoisonError::into_inner)
+impl Local {
+    fn push(&self, id: usize) {
+        if self.polling.get() {
+            self.deferred.borrow_mut().push(id);
+        } else {
+            self.ready.borrow_mut().push_back(id);
+        }
     }
+}
+
+/// Wakes from other threads.
+#[derive(Default)]
+struct Remote {
+    woken: Mutex<Vec<usize>>,
+    pending: AtomicBool,
 }
 
 /// One task's waker.
 struct TaskWaker {
     id: usize,
     queued: AtomicBool,
-    shared: Arc<Shared>,
+    remote: Arc<Remote>,
 }
 
 impl Wake for TaskWaker {
@@ -56,11 +71,22 @@ impl Wake for TaskWaker {
         if self.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        let mut queues = self.shared.lock();
-        if queues.polling {
-            queues.deferred.push(self.id);
-        } else {
-            queues.ready.push_back(self.id);
+        let owner = Arc::as_ptr(&self.remote);
+        let local = CURRENT.with(|current| match &*current.borrow() {
+            Some(local) if local.owner == owner => {
+                local.push(self.id);
+                true
+            }
+            _ => false,
+        });
+        if !local {
+            let mut woken = self
+                .remote
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            woken.push(self.id);
+            self.remote.pending.store(true, Ordering::Release);
         }
     }
 }
@@ -74,7 +100,8 @@ struct Task<'a> {
 /// The boxed-futures, `Arc`-wakers executor. See the [module docs](self).
 pub struct Executor<'a, G> {
     make: G,
-    shared: Arc<Shared>,
+    remote: Arc<Remote>,
+    local: Rc<Local>,
     tasks: RefCell<Vec<Task<'a>>>,
     live: Cell<usize>,
     running: Cell<bool>,
@@ -88,15 +115,17 @@ impl<'a, G> Executor<'a, G> {
         G: Fn(A) -> F,
         F: Future<Output = ()> + 'a,
     {
-        let shared = Arc::new(Shared::default());
-        {
-            let mut queues = shared.lock();
-            queues.ready.reserve(capacity + 1);
-            queues.deferred.reserve(capacity + 1);
-        }
+        let remote = Arc::new(Remote::default());
+        let local = Rc::new(Local {
+            owner: Arc::as_ptr(&remote),
+            ready: RefCell::new(VecDeque::with_capacity(capacity + 1)),
+            deferred: RefCell::new(Vec::with_capacity(capacity + 1)),
+            polling: Cell::new(false),
+        });
         Executor {
             make,
-            shared,
+            remote,
+            local,
             tasks: RefCell::new(Vec::with_capacity(capacity)),
             live: Cell::new(0),
             running: Cell::new(false),
@@ -107,8 +136,20 @@ impl<'a, G> Executor<'a, G> {
         Arc::new(TaskWaker {
             id,
             queued: AtomicBool::new(true),
-            shared: Arc::clone(&self.shared),
+            remote: Arc::clone(&self.remote),
         })
+    }
+
+    /// Moves the wakes from other threads onto the local ready queue.
+    fn take_remote_wakes(&self) {
+        if self.remote.pending.swap(false, Ordering::Acquire) {
+            let mut woken = self
+                .remote
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            self.local.ready.borrow_mut().extend(woken.drain(..));
+        }
     }
 }
 
@@ -130,7 +171,7 @@ where
             waker: self.task_waker(id),
         });
         self.live.set(self.live.get() + 1);
-        self.shared.lock().ready.push_back(id);
+        self.local.ready.borrow_mut().push_back(id);
     }
 }
 
@@ -149,32 +190,31 @@ where
             !self.running.replace(true),
             "twinbench: Executor::run is not re-entrant"
         );
-        let _running = ResetOnDrop(&self.running);
+        let _current = Current::enter(self);
         // Start afresh, also after a run that a panic unwound out of.
         self.tasks.borrow_mut().clear();
         self.live.set(0);
-        {
-            let mut queues = self.shared.lock();
-            queues.ready.clear();
-            queues.deferred.clear();
-            queues.polling = false;
-        }
+        self.local.ready.borrow_mut().clear();
+        self.local.deferred.borrow_mut().clear();
+        self.local.polling.set(false);
+        self.remote
+            .woken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+
         let mut root = pin!(root);
         let root_waker = self.task_waker(ROOT);
         let root_as_waker = Waker::from(Arc::clone(&root_waker));
         let mut root_done = false;
-        self.shared.lock().ready.push_back(ROOT);
+        self.local.ready.borrow_mut().push_back(ROOT);
         let mut rounds = 0;
         let stalled = loop {
             loop {
-                let id = {
-                    let mut queues = self.shared.lock();
-                    let Some(id) = queues.ready.pop_front() else {
-                        break;
-                    };
-                    queues.polling = true;
-                    id
+                let Some(id) = self.local.ready.borrow_mut().pop_front() else {
+                    break;
                 };
+                self.local.polling.set(true);
                 if id == ROOT {
                     root_waker.queued.store(false, Ordering::Release);
                     if !root_done {
@@ -204,7 +244,7 @@ where
                         }
                     }
                 }
-                self.shared.lock().polling = false;
+                self.local.polling.set(false);
             }
             if root_done && self.live.get() == 0 {
                 break false;
@@ -214,11 +254,11 @@ where
             }
             rounds += 1;
             turn();
-            let mut queues = self.shared.lock();
-            let Queues {
-                ready, deferred, ..
-            } = &mut *queues;
-            ready.extend(deferred.drain(..));
+            self.local
+                .ready
+                .borrow_mut()
+                .extend(self.local.deferred.borrow_mut().drain(..));
+            self.take_remote_wakes();
         };
         if stalled {
             let unfinished: Vec<_> = self
@@ -230,9 +270,8 @@ where
             drop(unfinished);
             self.live.set(0);
         }
-        let mut queues = self.shared.lock();
-        queues.ready.clear();
-        queues.deferred.clear();
+        self.local.ready.borrow_mut().clear();
+        self.local.deferred.borrow_mut().clear();
         RunEnd { rounds, stalled }
     }
 
@@ -241,11 +280,28 @@ where
     }
 }
 
-/// Clears a flag when dropped, also when unwinding.
-struct ResetOnDrop<'a>(&'a Cell<bool>);
+/// Installs an executor's local queues as this thread's current ones for the length of a run,
+/// and puts back whatever was there (a run of another executor, nested), also when unwinding.
+struct Current<'a> {
+    running: &'a Cell<bool>,
+    previous: Option<Rc<Local>>,
+}
 
-impl Drop for ResetOnDrop<'_> {
+impl<'a> Current<'a> {
+    fn enter<G>(executor: &'a Executor<'_, G>) -> Self {
+        let previous = CURRENT.with(|current| current.replace(Some(Rc::clone(&executor.local))));
+        Current {
+            running: &executor.running,
+            previous,
+        }
+    }
+}
+
+impl Drop for Current<'_> {
     fn drop(&mut self) {
-        self.0.set(false);
+        let previous = self.previous.take();
+        // `try_with`: during thread teardown the slot may be gone; nothing to restore then.
+        let _ = CURRENT.try_with(|current| current.replace(previous));
+        self.running.set(false);
     }
 }
