@@ -358,6 +358,12 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
     header
 }
 
+/// The vtable's `clone`: one more counted waker for the same task.
+///
+/// # Safety
+///
+/// - `data` is the data pointer of one of this module's wakers (the `RawWakerVTable`
+///   contract: only `Waker` calls it, with its own data), as [`header`] requires.
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
     // SAFETY: called by `Waker::clone` on one of our wakers (the vtable's contract).
     let header = unsafe { header(data) };
@@ -367,6 +373,12 @@ unsafe fn clone_waker(data: *const ()) -> RawWaker {
     RawWaker::new(data, &VTABLE)
 }
 
+/// The vtable's `wake`: queues the task and gives up one counted waker.
+///
+/// # Safety
+///
+/// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
+///   requires; the waker is consumed.
 unsafe fn wake_waker(data: *const ()) {
     // SAFETY: called by `Waker::wake` on one of our (counted) wakers.
     let header = unsafe { header(data) };
@@ -374,11 +386,22 @@ unsafe fn wake_waker(data: *const ()) {
     header.wake();
 }
 
+/// The vtable's `wake_by_ref`: queues the task.
+///
+/// # Safety
+///
+/// - `data` is the data pointer of one of this module's wakers, as [`header`] requires.
 unsafe fn wake_by_ref_waker(data: *const ()) {
     // SAFETY: called by `Waker::wake_by_ref` on one of our wakers.
     unsafe { header(data) }.wake();
 }
 
+/// The vtable's `drop`: gives up one counted waker.
+///
+/// # Safety
+///
+/// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
+///   requires; the waker is not used again.
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: called by `Waker::drop` on one of our (counted) wakers.
     let header = unsafe { header(data) };
