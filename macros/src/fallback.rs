@@ -40,9 +40,9 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
         #vis enum #state {}
 
         impl ::twinbench::Machine for #machine {
-            fn resume<C: ::twinbench::Io>(
+            fn resume<__TwinbenchIo: ::twinbench::Io>(
                 &mut self,
-                _io: &mut C,
+                _io: &mut __TwinbenchIo,
             ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
                 ::core::unreachable!(#name)
             }
@@ -50,8 +50,8 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
 
         impl #scenario {
             #[doc = "Stub of a scenario's async twin."]
-            pub async fn serve_conn<C: ::twinbench::AsyncIo>(
-                _io: &mut C,
+            pub async fn serve_conn<__TwinbenchIo: ::twinbench::AsyncIo>(
+                _io: &mut __TwinbenchIo,
             ) -> ::core::result::Result<(), ::twinbench::ConnError> {
                 ::core::unreachable!(#name)
             }
@@ -76,9 +76,9 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
                 #machine
             }
 
-            fn serve<'a, C: ::twinbench::AsyncIo + 'a>(
+            fn serve<'a, __TwinbenchIo: ::twinbench::AsyncIo + 'a>(
                 &'a self,
-                io: &'a mut C,
+                io: &'a mut __TwinbenchIo,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<(), ::twinbench::ConnError>,
             > + 'a {

@@ -62,7 +62,8 @@ use proc_macro::TokenStream;
 /// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
 /// - `yield_now()`: lets the other connections run.
 /// - `let NAME: TYPE = EXPR;`: computation; `TYPE` is required (the binding is a field of the
-///   machine, so it implements `Default` and does not borrow). Any other statement without a
+///   machine, so it implements `Default` and does not borrow; use a non-`Copy` binding by
+///   reference or `.clone()` it: a field cannot be moved out). Any other statement without a
 ///   step is computation too. `buf` names the received, unconsumed bytes.
 /// - `if`/`else if`/`else`, `while`, `loop`, `for NAME in a..b` (or `a..=b`, ranges of `usize`),
 ///   `break`, `continue`, nested, with steps inside. No labels, `match` or `if let` at the

@@ -17,6 +17,63 @@ use syn::{Expr, Pat, Token};
 use crate::ast::{BindingId, Hole, HoleTarget, STEPS, UserExpr, bare_call_name};
 use crate::ctxt::Ctxt;
 
+/// The standard macros whose format string may capture names inline (`"{end}"`).
+const FORMAT_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
+];
+
+/// The names a format string captures inline: `{name}` and `{name:…}`, not `{{`, `{}` or
+/// `{0}`; each once, in order.
+fn format_captures(format: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+            }
+            '{' => {
+                let name: String = chars
+                    .by_ref()
+                    .take_while(|&c| c != '}')
+                    .collect::<String>()
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                let is_ident = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+                if is_ident && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
 /// Prefix of the marker idents that stand for holes; the back ends look for it.
 pub const HOLE_PREFIX: &str = "__twinbench_hole_";
 
@@ -161,18 +218,84 @@ impl Resolver<'_> {
     /// expression. Otherwise `buf` and bindings cannot be rewritten inside, which is an error
     /// when they appear.
     fn mac(&mut self, mac: &mut syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        // `stringify!` never evaluates its input: rewriting it would change the text.
+        if name == "stringify" {
+            return;
+        }
+        let holes = self.holes.len();
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-        match parser.parse2(mac.tokens.clone()) {
-            Ok(mut args) => {
-                let holes = self.holes.len();
-                for arg in args.iter_mut() {
-                    self.visit_expr_mut(arg);
-                }
-                if self.holes.len() > holes {
-                    mac.tokens = quote::ToTokens::to_token_stream(&args);
+        if let Ok(mut args) = parser.parse2(mac.tokens.clone()) {
+            if FORMAT_MACROS.contains(&name.as_str()) {
+                self.name_format_captures(&mut args);
+            }
+            for arg in args.iter_mut() {
+                match arg {
+                    // `name = value` in a format macro: only the value is an expression.
+                    Expr::Assign(assign) if matches!(&*assign.left, Expr::Path(_)) => {
+                        self.visit_expr_mut(&mut assign.right)
+                    }
+                    _ => self.visit_expr_mut(arg),
                 }
             }
-            Err(_) => self.opaque_tokens(mac.tokens.clone()),
+            if self.holes.len() > holes {
+                mac.tokens = quote::ToTokens::to_token_stream(&args);
+            }
+            return;
+        }
+        // `vec![value; len]` and the like.
+        let repeat = |input: syn::parse::ParseStream| {
+            let value: Expr = input.parse()?;
+            let semi: Token![;] = input.parse()?;
+            let len: Expr = input.parse()?;
+            Ok((value, semi, len))
+        };
+        if let Ok((mut value, semi, mut len)) = repeat.parse2(mac.tokens.clone()) {
+            self.visit_expr_mut(&mut value);
+            self.visit_expr_mut(&mut len);
+            if self.holes.len() > holes {
+                mac.tokens = quote::quote!(#value #semi #len);
+            }
+            return;
+        }
+        self.opaque_tokens(mac.tokens.clone());
+    }
+
+    /// Makes the bindings a format string captures inline (`"{end}"`) explicit arguments
+    /// (`end = end`), so that they are rewritten like any other use.
+    fn name_format_captures(&mut self, args: &mut Punctuated<Expr, Token![,]>) {
+        let Some(format) = args.iter().find_map(|arg| match arg {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(format),
+                ..
+            }) => Some(format.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let named: Vec<String> = args
+            .iter()
+            .filter_map(|arg| match arg {
+                Expr::Assign(assign) => match &*assign.left {
+                    Expr::Path(path) => path.path.get_ident().map(Ident::to_string),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for name in format_captures(&format.value()) {
+            let shadowed = self.shadowed.contains(&name);
+            let ours = name == "buf" || self.scope.is_binding_name(&name);
+            if shadowed || !ours || named.contains(&name) {
+                continue;
+            }
+            let ident = Ident::new(&name, format.span());
+            args.push(syn::parse_quote!(#ident = #ident));
         }
     }
 

@@ -29,8 +29,8 @@ pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
     quote! {
         impl #ty {
             #serve_doc
-            pub async fn serve_conn<C: ::twinbench::AsyncIo>(
-                #io: &mut C,
+            pub async fn serve_conn<__TwinbenchIo: ::twinbench::AsyncIo>(
+                #io: &mut __TwinbenchIo,
             ) -> ::core::result::Result<(), ::twinbench::ConnError> {
                 let #mutability #buf = ::twinbench::RecvBuf::<#buffer>::new();
                 #body

@@ -736,9 +736,9 @@ impl Emitter<'_> {
             }
 
             impl ::twinbench::Machine for #machine {
-                fn resume<C: ::twinbench::Io>(
+                fn resume<__TwinbenchIo: ::twinbench::Io>(
                     &mut self,
-                    #io: &mut C,
+                    #io: &mut __TwinbenchIo,
                 ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
                     loop {
                         match self.state {

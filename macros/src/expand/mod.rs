@@ -190,9 +190,9 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
                 #machine_init
             }
 
-            fn serve<'a, C: ::twinbench::AsyncIo + 'a>(
+            fn serve<'a, __TwinbenchIo: ::twinbench::AsyncIo + 'a>(
                 &'a self,
-                #io: &'a mut C,
+                #io: &'a mut __TwinbenchIo,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<(), ::twinbench::ConnError>,
             > + 'a {
