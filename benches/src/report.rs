@@ -212,7 +212,10 @@ fn escape(text: &str) -> String {
 
 /// Horizontal grouped bars: one block per group, one bar per variant, a line at 1.0 (manual).
 fn ratio_chart(ratios: &BTreeMap<String, Vec<(String, f64)>>) -> String {
-    let (label_w, bar_h, gap, plot_w) = (170.0, 16.0, 14.0, 520.0);
+    // Room for the longest group name in bold 12 px (about 7.5 px a character).
+    let longest = ratios.keys().map(|g| g.chars().count()).max().unwrap_or(0);
+    let label_w = (longest as f64 * 7.5 + 24.0).max(120.0);
+    let (bar_h, gap, plot_w) = (16.0, 14.0, 520.0);
     let max = ratios
         .values()
         .flatten()
