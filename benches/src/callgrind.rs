@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use twinbench::Variant;
+use twinbench::RunConfig;
 
 /// Whether `valgrind` can be run.
 pub fn available() -> bool {
@@ -18,15 +18,19 @@ pub fn available() -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// Instructions executed by `runs` measured serves of `scenario` under `variant`, counted by
-/// callgrind running `exe measure-one …` (this crate's binary).
+/// Instructions executed by `runs` measured serves of `scenario` under `config` (its variant,
+/// syscall mode and connection count), counted by callgrind running `exe measure-one …` (this
+/// crate's binary).
 pub fn instructions(
     exe: &Path,
     scenario: &str,
-    variant: Variant,
-    syscalls: bool,
+    config: &RunConfig,
     runs: u32,
 ) -> Result<u64, String> {
+    let (variant, syscalls) = (config.variant, config.syscalls);
+    let connections = config
+        .connections
+        .map_or_else(|| "default".to_owned(), |n| n.to_string());
     let out = std::env::temp_dir().join(format!(
         "twinbench-callgrind-{}-{scenario}-{variant}-{}.out",
         std::process::id(),
@@ -39,6 +43,7 @@ pub fn instructions(
         .arg(exe)
         .args(["measure-one", scenario, variant.name(), &runs.to_string()])
         .arg(if syscalls { "syscalls" } else { "plain" })
+        .arg(connections)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()

@@ -109,20 +109,33 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     if options.variants.is_empty() {
         options.variants = Variant::ALL.to_vec();
     }
+    // Report order, `manual` first: the ratios are to it.
+    options.variants.sort();
+    options.variants.dedup();
     Ok(options)
 }
 
-/// `measure-one SCENARIO VARIANT RUNS plain|syscalls`: the child process callgrind watches.
+/// `measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default`: the child process
+/// callgrind watches.
 fn measure_one(args: &[String]) -> Result<(), String> {
-    let [scenario, variant, runs, mode] = args else {
-        return Err("usage: measure-one SCENARIO VARIANT RUNS plain|syscalls".to_owned());
+    let [scenario, variant, runs, mode, connections] = args else {
+        return Err(
+            "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default"
+                .to_owned(),
+        );
     };
     let scenario = find(scenario).ok_or_else(|| format!("unknown scenario `{scenario}`"))?;
     let variant: Variant = variant.parse()?;
     let runs: u32 = runs
         .parse()
         .map_err(|_| format!("bad run count `{runs}`"))?;
-    let config = RunConfig::new(variant).syscalls(mode == "syscalls");
+    let mut config = RunConfig::new(variant).syscalls(mode == "syscalls");
+    if connections != "default" {
+        let n = connections
+            .parse()
+            .map_err(|_| format!("bad connection count `{connections}`"))?;
+        config = config.connections(n);
+    }
     scenario
         .prepare(&config, &mut |prepared| {
             prepared.run(); // warm-up, outside the collected function
@@ -251,13 +264,7 @@ fn report(options: &Options) -> Result<(), String> {
             let allocations = allocations_per_serve(*scenario, &config)?;
             let instructions_per_request = if instructions {
                 let runs = 2;
-                let count = callgrind::instructions(
-                    &exe,
-                    scenario.name(),
-                    variant,
-                    options.syscalls,
-                    runs,
-                )?;
+                let count = callgrind::instructions(&exe, scenario.name(), &config, runs)?;
                 Some(count as f64 / (f64::from(runs) * requests))
             } else {
                 None
@@ -521,18 +528,29 @@ fn instructions_only(options: &Options) -> Result<(), String> {
         let mut manual = None;
         for &variant in &options.variants {
             progress(&format!("{} {variant}", scenario.name()));
-            let count =
-                callgrind::instructions(&exe, scenario.name(), variant, options.syscalls, runs)?;
-            let per_request = count as f64 / (f64::from(runs) * requests(*scenario, None));
-            let base = *manual.get_or_insert(per_request);
+            let mut config = RunConfig::new(variant).syscalls(options.syscalls);
+            config.connections = options.connections;
+            let count = callgrind::instructions(&exe, scenario.name(), &config, runs)?;
+            let per_request =
+                count as f64 / (f64::from(runs) * requests(*scenario, options.connections));
+            if variant == Variant::Manual {
+                manual = Some(per_request);
+            }
+            // Without a `manual` row (it is measured first when selected) there is no ratio.
+            let (ratio, overhead) = manual.map_or(("-".to_owned(), "-".to_owned()), |base| {
+                (
+                    format!("{:.3}", per_request / base),
+                    format!("{:+.1}", per_request - base),
+                )
+            });
             progress("");
             println!(
-                "{:<18} {:<14} {:>12.1} {:>9.3} {:>+12.1}",
+                "{:<18} {:<14} {:>12.1} {:>9} {:>12}",
                 scenario.name(),
                 variant.name(),
                 per_request,
-                per_request / base,
-                per_request - base
+                ratio,
+                overhead
             );
         }
     }

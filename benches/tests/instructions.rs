@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use twinbench::Variant;
+use twinbench::{RunConfig, Variant};
 use twinbench_benches::callgrind;
 
 #[test]
@@ -15,8 +15,8 @@ fn callgrind_counts_are_identical_run_to_run() {
     }
     let exe = Path::new(env!("CARGO_BIN_EXE_twinbench"));
     for variant in [Variant::Manual, Variant::Async] {
-        let first = callgrind::instructions(exe, "echo", variant, false, 1).unwrap();
-        let second = callgrind::instructions(exe, "echo", variant, false, 1).unwrap();
+        let first = callgrind::instructions(exe, "echo", &RunConfig::new(variant), 1).unwrap();
+        let second = callgrind::instructions(exe, "echo", &RunConfig::new(variant), 1).unwrap();
         assert_eq!(
             first, second,
             "{variant}: callgrind counts differ between runs"
