@@ -119,3 +119,23 @@ fn the_boxed_executor_takes_wakes_from_other_threads() {
     assert_eq!(end.rounds, 1, "the remote wake is taken after one turn");
     assert_eq!(polls.get(), 2);
 }
+
+#[test]
+fn a_task_that_wakes_itself_and_finishes_is_polled_once() {
+    let polls = Cell::new(0);
+    let turns = Cell::new(0);
+    let end = run_tasks(
+        &[(), ()],
+        |()| {
+            poll_fn(|cx| {
+                polls.set(polls.get() + 1);
+                // Links the finished task into the deferred queue; the run loop must skip it.
+                cx.waker().wake_by_ref();
+                Poll::Ready(())
+            })
+        },
+        &turns,
+    );
+    assert!(!end.stalled);
+    assert_eq!(polls.get(), 2);
+}

@@ -178,3 +178,48 @@ fn the_boxed_executor_recovers_after_a_caught_panic() {
     assert!(!end.stalled, "{end:?}");
     assert_eq!(end.rounds, 1);
 }
+
+/// Counts its drops, and panics in the first one.
+struct PanicOnDrop<'a>(&'a Cell<u32>);
+
+impl Drop for PanicOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+        if self.0.get() == 1 {
+            panic!("a future's Drop fails");
+        }
+    }
+}
+
+#[test]
+fn a_future_whose_drop_panics_is_never_dropped_twice() {
+    let drops = Cell::new(0);
+    let executor = Executor::new(2, |_: u8| {
+        let guard = PanicOnDrop(&drops);
+        async move {
+            let _guard = guard;
+            twinbench::yield_now().await;
+        }
+    });
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                executor.spawn(0);
+                executor.spawn(1);
+            },
+            || (),
+            10,
+        )
+    }));
+    let message = panic_message(caught.expect_err("the first drop panics"));
+    assert!(message.contains("Drop fails"), "{message}");
+    // The failed slot is empty; the other task's future is still in its slot, dropped by the
+    // next run's recovery, once.
+    let end = executor.run(async { executor.spawn(0) }, || (), 10);
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(
+        drops.get(),
+        3,
+        "two from the first run, one from the second"
+    );
+}

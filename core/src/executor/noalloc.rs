@@ -3,32 +3,39 @@
 //!
 //! # Task lifecycle
 //!
-//! Each slot's [`Header`] carries three state bits: `SPAWNED` (the slot holds a future),
-//! `QUEUED` (the header is linked into the ready or the deferred queue) and `RUNNING` (its
-//! future is being polled).
+//! Each slot's [`Header`] carries two state bits: `SPAWNED` (the slot holds a future) and
+//! `QUEUED` (the header is linked into the ready or the deferred queue).
 //!
 //! ```text
-//!            ┌─────────┐ 1  ┌────────────────┐ 2  ┌─────────────────┐
-//!            │  empty  │───▶│ SPAWNED|QUEUED │───▶│ SPAWNED|RUNNING │──┐
-//!            └─────────┘    └────────────────┘    └─────────────────┘  │
-//!                 ▲                ▲ 4                 │ 3     │ 5     │ 6
-//!                 │                │                   ▼       ▼       │
-//!                 │           ┌─────────┐      SPAWNED|RUNNING|QUEUED  │
-//!                 │           │ SPAWNED │◀─────(woken while polled:    │
-//!                 │           └─────────┘       deferred queue)        │
-//!                 └────────────────────────────────────────────────────┘
+//!            ┌─────────┐ 1  ┌────────────────┐ 2  ┌─────────┐
+//!            │  empty  │───▶│ SPAWNED|QUEUED │───▶│ SPAWNED │───┐
+//!            └─────────┘    └────────────────┘    └─────────┘   │ 4
+//!                 ▲                ▲    ▲      3       │        ▼
+//!                 │                │    └──────────────┘   ┌──────────┐
+//!                 │                │          5            │ DROPPING │
+//!                 │                └───────────────────────┴──────────┘
+//!                 └──────────────────────────────────────────────┘ 6
 //! ```
 //!
 //! 1. [`Spawn::spawn`] writes the future into the next empty slot and links it into the ready
 //!    queue.
-//! 2. [`Run::run`] pops it and polls it.
-//! 3. `poll` returned `Pending`: `RUNNING` is cleared; the task waits for a wake.
-//! 4. A waker's `wake` links it into the ready queue — or, when it happens while a task is
-//!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after the
-//!    next reactor turn (5).
-//! 6. `poll` returned `Ready`: the future is dropped in place and the slot is empty again. If a
-//!    clone of its waker is still alive, that is a bug in the future: the executor panics with
-//!    a clear message rather than let the waker point at a reused slot.
+//! 2. [`Run::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
+//!    waiting for a wake.
+//! 3. A waker's `wake` links it into the ready queue — or, when it happens while tasks are
+//!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after
+//!    the next reactor turn. A task woken while it is being polled is `SPAWNED|QUEUED` during
+//!    the rest of its poll.
+//! 4. `poll` returned `Ready`: the slot is marked `DROPPING` and the future dropped in place.
+//! 5. (A finished task can still be linked into a queue, if it woke itself before finishing:
+//!    the run loop skips headers that are not `SPAWNED`.)
+//! 6. The slot is empty again. If a clone of its waker is still alive, that is a bug in the
+//!    future: the executor panics with a clear message rather than let the waker point at a
+//!    reused slot. If the future's `Drop` panics, the slot stays `DROPPING` — never dropped
+//!    twice, never spawned into — until the next run resets it.
+//!
+//! The root task (the accept loop, a different future type) has its own header in the shared
+//! state and is not queued: its waker (its own vtable) sets a flag, and the run loop polls the
+//! root first in each round when the flag is set — as the driver accepts first in each round.
 //!
 //! Stricter than the `Waker` contract, on purpose: a clone of a task's waker alive when the
 //! task completes, and a wake of a finished task, are panics rather than spurious wakes. In a
@@ -39,15 +46,19 @@
 //!
 //! # Soundness of the wakers
 //!
-//! A waker is a pointer to a header plus one static vtable. Headers live in two allocations the
-//! executor owns; it frees them only when no cloned waker is alive (each header counts its
-//! clones), and otherwise leaks them, so a waker never dangles. Every waker operation first
-//! checks that it runs on the executor's thread (a `Waker` is `Send`, the headers' `Cell`s are
-//! not): a waker used from another thread panics instead of racing.
+//! A waker is a pointer to a header plus one of two static vtables. Headers live in two
+//! allocations the executor owns; it frees them only when no cloned waker is alive (each header
+//! counts its clones), and otherwise leaks them, so a waker never dangles. Every waker operation
+//! first checks that it runs on the executor's thread (a `Waker` is `Send`, the headers'
+//! `Cell`s are not): a waker used from another thread panics instead of racing.
+//!
+//! A task's header is the first field of its `#[repr(C)]` slot, and every header pointer in a
+//! queue or a waker is derived from a reference to the whole slot, so the run loop turns a
+//! popped header back into its slot with a cast, without an index or a bounds check.
 
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
-use core::mem::ManuallyDrop;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
@@ -56,9 +67,9 @@ use super::{Run, RunEnd, Spawn};
 
 const SPAWNED: u8 = 1 << 0;
 const QUEUED: u8 = 1 << 1;
-const RUNNING: u8 = 1 << 2;
+const DROPPING: u8 = 1 << 2;
 
-/// The root task's index; spawned tasks are `0..capacity`.
+/// The root task's index (for messages); spawned tasks are `0..capacity`.
 const ROOT: usize = usize::MAX;
 
 thread_local! {
@@ -82,10 +93,15 @@ struct Header {
     shared: *const Shared,
     /// The thread the executor belongs to.
     owner: *const u8,
+    /// For messages.
     index: usize,
 }
 
 /// An intrusive FIFO of headers.
+///
+/// Every pointer linked in is a task's header pointer derived from a reference to its whole
+/// slot (see the module docs), and queued headers live in the executor's allocations, which
+/// outlive the queues (they are freed together, and never while a run is in progress).
 struct Queue {
     head: Cell<*const Header>,
     tail: Cell<*const Header>,
@@ -99,30 +115,37 @@ impl Queue {
         }
     }
 
+    /// Links `header` in at the back.
+    ///
+    /// # Safety
+    ///
+    /// - `header` points at a live task header, derived from a reference to its whole slot.
+    /// - It is not linked into any queue.
     #[inline]
-    fn push(&self, header: &Header) {
-        header.next.set(ptr::null());
-        let tail = self.tail.get();
-        if tail.is_null() {
-            self.head.set(header);
-        } else {
-            // SAFETY: queued headers live in the executor's allocations, which outlive the
-            // queues (they are freed together, and never while a run is in progress).
-            unsafe { (*tail).next.set(header) };
+    unsafe fn push(&self, header: *const Header) {
+        // SAFETY: by the first bullet, `header` is valid; by the type's invariant, so is `tail`.
+        unsafe {
+            (*header).next.set(ptr::null());
+            let tail = self.tail.get();
+            if tail.is_null() {
+                self.head.set(header);
+            } else {
+                (*tail).next.set(header);
+            }
         }
         self.tail.set(header);
     }
 
     #[inline]
-    fn pop(&self) -> Option<&Header> {
-        let head = self.head.get();
-        // SAFETY: as in `push`, a queued header outlives the queue; `as_ref` maps null to None.
-        let header = unsafe { head.as_ref() }?;
-        self.head.set(header.next.get());
-        if self.head.get().is_null() {
+    fn pop(&self) -> Option<NonNull<Header>> {
+        let head = NonNull::new(self.head.get().cast_mut())?;
+        // SAFETY: a queued header is valid (the type's invariant).
+        let next = unsafe { head.as_ref() }.next.get();
+        self.head.set(next);
+        if next.is_null() {
             self.tail.set(ptr::null());
         }
-        Some(header)
+        Some(head)
     }
 
     /// Moves all of `other` to the back of `self`.
@@ -136,7 +159,7 @@ impl Queue {
         if tail.is_null() {
             self.head.set(head);
         } else {
-            // SAFETY: as in `push`.
+            // SAFETY: a queued header is valid (the type's invariant).
             unsafe { (*tail).next.set(head) };
         }
         self.tail.set(other.tail.replace(ptr::null()));
@@ -152,8 +175,10 @@ impl Queue {
 struct Shared {
     ready: Queue,
     deferred: Queue,
-    /// A task is being polled: wakes go to the deferred queue.
+    /// Tasks are being polled: wakes go to the deferred queue.
     polling: Cell<bool>,
+    /// The root task was woken: poll it at the start of the next round.
+    root_woken: Cell<bool>,
     /// `run` is in progress.
     running: Cell<bool>,
     /// `spawn` is allowed: `run` is in progress and not yet tearing down.
@@ -164,10 +189,30 @@ struct Shared {
     root: Header,
 }
 
-/// One slot: a header and room for one future.
+/// One slot: a header and room for one future, initialised exactly when the header's state
+/// has `SPAWNED`. The header comes first (`repr(C)`), so a header pointer is a slot pointer.
+#[repr(C)]
 struct Task<F> {
     header: Header,
-    future: UnsafeCell<Option<F>>,
+    future: UnsafeCell<MaybeUninit<F>>,
+}
+
+impl<F> Task<F> {
+    /// Drops the slot's future in place; the slot is empty afterwards, also if the future's
+    /// `Drop` panics (the rest of the future then leaks).
+    ///
+    /// # Safety
+    ///
+    /// - The state has `SPAWNED` (the future is initialised).
+    /// - Nothing else references the future (it is not being polled).
+    unsafe fn drop_future(&self) {
+        self.header.state.set(DROPPING);
+        // SAFETY: initialised by the first bullet, unreferenced by the second; `DROPPING` is
+        // not `SPAWNED`, so it is never dropped again, and not 0, so nothing is spawned over it
+        // while its `Drop` runs.
+        unsafe { ptr::drop_in_place((*self.future.get()).as_mut_ptr()) };
+        self.header.state.set(0);
+    }
 }
 
 /// The no-alloc executor. See the [module docs](self).
@@ -193,6 +238,7 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             ready: Queue::new(),
             deferred: Queue::new(),
             polling: Cell::new(false),
+            root_woken: Cell::new(false),
             running: Cell::new(false),
             spawning: Cell::new(false),
             clean: Cell::new(true),
@@ -206,7 +252,7 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         let tasks: Box<[Task<F>]> = (0..capacity)
             .map(|index| Task {
                 header: Header::new(shared_ptr, owner, index),
-                future: UnsafeCell::new(None),
+                future: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
         Executor {
@@ -230,23 +276,30 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         unsafe { self.tasks.as_ref() }
     }
 
-    /// Polls task `index`; on `Ready`, drops its future and empties the slot.
+    /// Polls the task whose header `header` is, which the caller has just unlinked from a
+    /// queue; on `Ready`, drops its future and empties the slot.
     #[inline]
-    fn poll_task(&self, task: &Task<F>, cx: &mut Context<'_>) -> bool {
-        // SAFETY: only `run` (not re-entrant) touches a spawned slot's future, and only here and
-        // in `drop_future`; `spawn` only writes empty slots. So this is the only reference.
-        let future = unsafe { &mut *task.future.get() };
-        let Some(future) = future.as_mut() else {
-            return true;
-        };
-        // SAFETY: the future lives in a slot that never moves (the `tasks` allocation) and is
-        // dropped in place (`drop_future`), never moved out.
-        let future = unsafe { Pin::new_unchecked(future) };
-        if future.poll(cx).is_pending() {
-            return false;
+    fn poll_task(&self, header: NonNull<Header>) {
+        // SAFETY: queued headers are task headers derived from a reference to their whole slot
+        // (the `Queue` invariant), and a header is the first field of its `repr(C)` slot.
+        let task = unsafe { header.cast::<Task<F>>().as_ref() };
+        let state = task.header.state.get();
+        if state & SPAWNED == 0 {
+            return; // finished after waking itself
         }
-        self.drop_future(task);
-        true
+        task.header.state.set(state & !QUEUED);
+        let waker = borrowed_waker(header.as_ptr(), &VTABLE);
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: `SPAWNED`, so the future is initialised; only `run` (not re-entrant) polls
+        // or drops a spawned slot's future, so this is the only reference to it. The slot never
+        // moves (the `tasks` allocation) and the future is dropped in place, never moved out.
+        let future = unsafe { Pin::new_unchecked((*task.future.get()).assume_init_mut()) };
+        if future.poll(&mut cx).is_ready() {
+            // SAFETY: still `SPAWNED` (only `drop_future` clears it), and the poll is over.
+            unsafe { task.drop_future() };
+            self.live.set(self.live.get() - 1);
+            task.header.check_no_wakers();
+        }
     }
 
     /// After a run that a panic unwound out of: drops every future still in a slot and
@@ -254,23 +307,15 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
     #[cold]
     fn recover(&self) {
         for task in self.tasks() {
-            task.header.state.set(SPAWNED); // mid-drop, a spawn into this slot must fail
-            // SAFETY: no run is in progress (`run` calls this before polling anything), so
-            // nothing references the slot's future.
-            unsafe { *task.future.get() = None };
+            if task.header.state.get() & SPAWNED != 0 {
+                // SAFETY: `SPAWNED`; no run is in progress (`run` calls this before polling
+                // anything), so nothing references the slot's future.
+                unsafe { task.drop_future() };
+            }
             task.header.state.set(0);
         }
         self.live.set(0);
         self.shared().root.state.set(0);
-    }
-
-    /// Drops a slot's future in place and checks that no clone of its waker survived it.
-    fn drop_future(&self, task: &Task<F>) {
-        // SAFETY: as in `poll_task`: no other reference to the slot's future exists.
-        unsafe { *task.future.get() = None };
-        task.header.state.set(0);
-        self.live.set(self.live.get() - 1);
-        task.header.check_no_wakers();
     }
 }
 
@@ -307,17 +352,9 @@ impl Header {
         }
     }
 
-    fn task_name(&self) -> String {
-        if self.index == ROOT {
-            "root".to_owned()
-        } else {
-            self.index.to_string()
-        }
-    }
-
-    /// Queues the task, unless it is queued already.
+    /// Panics unless the task is spawned: a wake of a finished task is a bug in its future.
     #[inline]
-    fn wake(&self) {
+    fn check_spawned(&self) -> u8 {
         let state = self.state.get();
         if state & SPAWNED == 0 {
             panic!(
@@ -325,29 +362,40 @@ impl Header {
                 self.task_name()
             );
         }
-        if state & QUEUED != 0 {
-            return;
-        }
-        self.state.set(state | QUEUED);
-        // SAFETY: `shared` outlives every header (module docs).
-        let shared = unsafe { &*self.shared };
-        if shared.polling.get() {
-            shared.deferred.push(self);
+        state
+    }
+
+    fn task_name(&self) -> String {
+        if self.index == ROOT {
+            "root".to_owned()
         } else {
-            shared.ready.push(self);
+            self.index.to_string()
         }
     }
 }
 
-static VTABLE: RawWakerVTable =
-    RawWakerVTable::new(clone_waker, wake_waker, wake_by_ref_waker, drop_waker);
+/// A spawned task's waker vtable.
+static VTABLE: RawWakerVTable = RawWakerVTable::new(
+    clone_waker::<false>,
+    wake_waker::<false>,
+    wake_by_ref_waker::<false>,
+    drop_waker,
+);
+
+/// The root task's waker vtable.
+static ROOT_VTABLE: RawWakerVTable = RawWakerVTable::new(
+    clone_waker::<true>,
+    wake_waker::<true>,
+    wake_by_ref_waker::<true>,
+    drop_waker,
+);
 
 /// The header a waker's data points at.
 ///
 /// # Safety
 ///
-/// - `data` must be the data pointer of a `RawWaker` built with [`VTABLE`], which is always a
-///   pointer to a [`Header`] of a live or leaked executor.
+/// - `data` must be the data pointer of a `RawWaker` built with [`VTABLE`] or [`ROOT_VTABLE`],
+///   which is always a pointer to a [`Header`] of a live or leaked executor.
 /// - The returned reference must not outlive that waker.
 #[inline]
 unsafe fn header<'a>(data: *const ()) -> &'a Header {
@@ -358,42 +406,76 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
     header
 }
 
+/// Wakes the task `data` points at: queues a spawned task unless it is queued already, or
+/// flags the root.
+///
+/// # Safety
+///
+/// - As for [`header`]; `IS_ROOT` tells which of the two vtables the waker has.
+#[inline]
+unsafe fn wake<const IS_ROOT: bool>(data: *const ()) {
+    // SAFETY: the caller's contract.
+    let header = unsafe { header(data) };
+    let state = header.check_spawned();
+    // SAFETY: `shared` outlives every header (module docs).
+    let shared = unsafe { &*header.shared };
+    if IS_ROOT {
+        shared.root_woken.set(true);
+        return;
+    }
+    if state & QUEUED != 0 {
+        return;
+    }
+    header.state.set(state | QUEUED);
+    let queue = if shared.polling.get() {
+        &shared.deferred
+    } else {
+        &shared.ready
+    };
+    // SAFETY: `data` is a task header (the waker has `VTABLE`) derived from a reference to its
+    // whole slot (every `VTABLE` waker is made from a queued pointer, see `poll_task`), and it
+    // was not `QUEUED`, so it is in no queue.
+    unsafe { queue.push(data.cast()) };
+}
+
 /// The vtable's `clone`: one more counted waker for the same task.
 ///
 /// # Safety
 ///
 /// - `data` is the data pointer of one of this module's wakers (the `RawWakerVTable`
-///   contract: only `Waker` calls it, with its own data), as [`header`] requires.
-unsafe fn clone_waker(data: *const ()) -> RawWaker {
+///   contract: only `Waker` calls it, with its own data), as [`header`] requires; `IS_ROOT`
+///   tells which vtable.
+unsafe fn clone_waker<const IS_ROOT: bool>(data: *const ()) -> RawWaker {
     // SAFETY: called by `Waker::clone` on one of our wakers (the vtable's contract).
     let header = unsafe { header(data) };
     header
         .wakers
         .set(header.wakers.get().checked_add(1).expect("too many wakers"));
-    RawWaker::new(data, &VTABLE)
+    RawWaker::new(data, if IS_ROOT { &ROOT_VTABLE } else { &VTABLE })
 }
 
-/// The vtable's `wake`: queues the task and gives up one counted waker.
+/// The vtable's `wake`: wakes the task and gives up one counted waker.
 ///
 /// # Safety
 ///
 /// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
 ///   requires; the waker is consumed.
-unsafe fn wake_waker(data: *const ()) {
+unsafe fn wake_waker<const IS_ROOT: bool>(data: *const ()) {
     // SAFETY: called by `Waker::wake` on one of our (counted) wakers.
     let header = unsafe { header(data) };
     header.wakers.set(header.wakers.get() - 1);
-    header.wake();
+    // SAFETY: as above.
+    unsafe { wake::<IS_ROOT>(data) };
 }
 
-/// The vtable's `wake_by_ref`: queues the task.
+/// The vtable's `wake_by_ref`: wakes the task.
 ///
 /// # Safety
 ///
 /// - `data` is the data pointer of one of this module's wakers, as [`header`] requires.
-unsafe fn wake_by_ref_waker(data: *const ()) {
+unsafe fn wake_by_ref_waker<const IS_ROOT: bool>(data: *const ()) {
     // SAFETY: called by `Waker::wake_by_ref` on one of our wakers.
-    unsafe { header(data) }.wake();
+    unsafe { wake::<IS_ROOT>(data) };
 }
 
 /// The vtable's `drop`: gives up one counted waker.
@@ -409,12 +491,16 @@ unsafe fn drop_waker(data: *const ()) {
 }
 
 /// The uncounted waker `run` lends to a poll: it is borrowed by the `Context` only.
+///
+/// `header` must be a task header derived from a reference to its whole slot (with `VTABLE`)
+/// or the root header (with `ROOT_VTABLE`).
 #[inline]
-fn borrowed_waker(header: &Header) -> ManuallyDrop<Waker> {
-    let raw = RawWaker::new(ptr::from_ref(header).cast(), &VTABLE);
-    // SAFETY: `raw` satisfies the RawWakerVTable contract: the data is a header pointer, which
-    // the vtable functions expect, and the header outlives the returned waker's borrow by the
-    // poll (it lives in the executor's allocations). It is never dropped, so it is not counted.
+fn borrowed_waker(header: *const Header, vtable: &'static RawWakerVTable) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new(header.cast(), vtable);
+    // SAFETY: `raw` satisfies the RawWakerVTable contract: the data is a header pointer of the
+    // kind the vtable's functions expect, and the header outlives the returned waker's borrow
+    // by the poll (it lives in the executor's allocations). It is never dropped, so it is not
+    // counted.
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 
@@ -431,7 +517,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
             .expect("twinbench: more connection tasks than the executor has slots");
         // Every path that empties a slot sets its state to 0 after dropping the future, and
         // every path that fills one sets it after writing: state 0 means "no future". A slot
-        // whose future is being polled or dropped is SPAWNED, so this also stops a task from
+        // whose future is being polled or dropped is not 0, so this also stops a task from
         // spawning over itself.
         assert_eq!(
             task.header.state.get(),
@@ -442,11 +528,13 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
         self.spawned.set(index + 1);
         let future = (self.make)(arg);
         // SAFETY: the slot's state is 0, so it holds no future and nothing references one:
-        // only `run` polls or drops a slot's future, and only while its state is SPAWNED.
-        unsafe { *task.future.get() = Some(future) };
+        // only `run` polls or drops a slot's future, and only while its state is not 0.
+        unsafe { (*task.future.get()).write(future) };
         self.live.set(self.live.get() + 1);
         task.header.state.set(SPAWNED | QUEUED);
-        self.shared().ready.push(&task.header);
+        // SAFETY: derived from a reference to the whole slot; its state was 0, so it is in no
+        // queue.
+        unsafe { self.shared().ready.push(ptr::from_ref(task).cast()) };
     }
 }
 
@@ -474,34 +562,23 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
         let end = {
             let mut root = pin!(root);
             let mut root_done = false;
-            shared.root.state.set(SPAWNED | QUEUED);
-            shared.ready.push(&shared.root);
+            shared.root.state.set(SPAWNED);
+            shared.root_woken.set(true);
+            let root_waker = borrowed_waker(&shared.root, &ROOT_VTABLE);
             let mut rounds = 0;
             let stalled = loop {
-                while let Some(header) = shared.ready.pop() {
-                    let state = header.state.get();
-                    if state & SPAWNED == 0 {
-                        continue; // finished after waking itself
-                    }
-                    header.state.set((state & !QUEUED) | RUNNING);
-                    let waker = borrowed_waker(header);
-                    let mut cx = Context::from_waker(&waker);
-                    shared.polling.set(true);
-                    let done = if header.index == ROOT {
-                        let done = root.as_mut().poll(&mut cx).is_ready();
-                        if done {
-                            header.state.set(0);
-                            root_done = true;
-                        }
-                        done
-                    } else {
-                        self.poll_task(&self.tasks()[header.index], &mut cx)
-                    };
-                    shared.polling.set(false);
-                    if !done {
-                        header.state.set(header.state.get() & !RUNNING);
+                shared.polling.set(true);
+                if shared.root_woken.replace(false) && !root_done {
+                    let mut cx = Context::from_waker(&root_waker);
+                    if root.as_mut().poll(&mut cx).is_ready() {
+                        shared.root.state.set(0);
+                        root_done = true;
                     }
                 }
+                while let Some(header) = shared.ready.pop() {
+                    self.poll_task(header);
+                }
+                shared.polling.set(false);
                 if root_done && self.live.get() == 0 {
                     break false;
                 }
@@ -517,7 +594,10 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
             if stalled {
                 for task in &self.tasks()[..self.spawned.get()] {
                     if task.header.state.get() & SPAWNED != 0 {
-                        self.drop_future(task);
+                        // SAFETY: `SPAWNED`, and no poll is in progress.
+                        unsafe { task.drop_future() };
+                        self.live.set(self.live.get() - 1);
+                        task.header.check_no_wakers();
                     }
                 }
             }
@@ -546,6 +626,7 @@ impl Drop for EndOfRun<'_> {
         self.0.running.set(false);
         self.0.spawning.set(false);
         self.0.polling.set(false);
+        self.0.root_woken.set(false);
     }
 }
 
@@ -554,8 +635,11 @@ impl<F, G> Drop for Executor<F, G> {
         // SAFETY: both allocations are owned by `self` and still alive.
         let (shared, tasks) = unsafe { (self.shared.as_ref(), self.tasks.as_ref()) };
         for task in tasks {
-            // SAFETY: `&mut self`: no run is in progress, nothing else references the futures.
-            unsafe { *task.future.get() = None };
+            if task.header.state.get() & SPAWNED != 0 {
+                // SAFETY: `SPAWNED`; `&mut self`: no run is in progress, nothing else
+                // references the futures.
+                unsafe { task.drop_future() };
+            }
         }
         let wakers_alive =
             shared.root.wakers.get() != 0 || tasks.iter().any(|task| task.header.wakers.get() != 0);
