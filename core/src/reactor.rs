@@ -155,6 +155,9 @@ impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
     /// `Err` carries the network's answer (an error, never `WouldBlock`).
     type Output = Result<AsyncStream<'r, 'n, T>, OpResult>;
 
+    // Inlined into the accept loop, as the driver's accept is inlined into its loop; left to
+    // the optimiser it stays a call, returning the stream through memory.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let AsyncListener {
             reactor,
