@@ -15,6 +15,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::conn::{AsyncIo, ConnError, read_result, write_result};
+use crate::executor::Turn;
 use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
 use crate::net::Network;
 use crate::trace::{OpResult, Tracer};
@@ -65,8 +66,9 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         }
     }
 
-    /// Polls once; every event sets its source's readiness and wakes the task waiting on it.
-    pub fn turn(&self) {
+    /// Polls once; every event sets its source's readiness and hands the waker waiting on it to
+    /// `wake` (see [`Turn`]).
+    pub fn turn(&self, mut wake: impl FnMut(&Waker)) {
         let mut events = self.events.borrow_mut();
         self.poll.borrow_mut().poll(&mut events);
         for event in events.iter() {
@@ -76,7 +78,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
             // again, and `set_waker` then finds it already there (`will_wake`) instead of
             // cloning a new one for every wait.
             if let Some(waker) = registration.waker.take() {
-                waker.wake_by_ref();
+                wake(&waker);
                 // A foreign waker may have re-entered and stored a newer one: keep that.
                 if let Some(newer) = registration.waker.replace(Some(waker)) {
                     registration.waker.set(Some(newer));
@@ -119,6 +121,13 @@ pub struct AsyncListener<'r, 'n, T: Tracer> {
     reactor: &'r Reactor<'n, T>,
     registration: &'r Registration,
     listener: FakeListener<'n, T>,
+}
+
+impl<T: Tracer> Turn for &Reactor<'_, T> {
+    #[inline]
+    fn turn(&mut self, wake: impl FnMut(&Waker)) {
+        Reactor::turn(self, wake);
+    }
 }
 
 impl<'r, 'n, T: Tracer> AsyncListener<'r, 'n, T> {

@@ -378,8 +378,7 @@ where
     }
     fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.net, self.executor);
-        let reactor = self.reactor;
-        self.executor.run(root, || reactor.turn(), self.max_rounds)
+        self.executor.run(root, self.reactor, self.max_rounds)
     }
     fn counts(&self) -> Counts {
         self.net.counts()

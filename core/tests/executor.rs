@@ -3,10 +3,13 @@
 
 use core::cell::{Cell, RefCell};
 use core::future::{Future, poll_fn};
-use core::task::Poll;
+use core::task::{Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::Wake;
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn};
+use twinbench::executor::{Run, Spawn, Turn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
@@ -20,7 +23,7 @@ fn run_tasks<A: Copy, F: Future<Output = ()>>(
             executor.spawn(arg);
         }
     };
-    executor.run(root, || turns.set(turns.get() + 1), 100)
+    executor.run(root, TurnFn(|| turns.set(turns.get() + 1)), 100)
 }
 
 #[test]
@@ -114,7 +117,7 @@ fn the_boxed_executor_takes_wakes_from_other_threads() {
             Poll::Pending
         })
     });
-    let end = executor.run(async { executor.spawn(()) }, || (), 10);
+    let end = executor.run(async { executor.spawn(()) }, TurnFn(|| ()), 10);
     assert!(!end.stalled, "{end:?}");
     assert_eq!(end.rounds, 1, "the remote wake is taken after one turn");
     assert_eq!(polls.get(), 2);
@@ -138,4 +141,63 @@ fn a_task_that_wakes_itself_and_finishes_is_polled_once() {
     );
     assert!(!end.stalled);
     assert_eq!(polls.get(), 2);
+}
+
+/// A reactor stand-in: each turn hands every stashed waker to the executor's wake.
+struct StashTurn<'a>(&'a RefCell<Vec<Waker>>);
+
+impl Turn for StashTurn<'_> {
+    fn turn(&mut self, mut wake: impl FnMut(&Waker)) {
+        for waker in self.0.borrow().iter() {
+            wake(waker);
+        }
+    }
+}
+
+/// Counts the wakes it gets through its vtable.
+struct CountingWaker(AtomicU32);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn the_reactors_wake_queues_own_tasks_and_wakes_foreign_wakers() {
+    let stash = RefCell::new(Vec::new());
+    let foreign = Arc::new(CountingWaker(AtomicU32::new(0)));
+    stash.borrow_mut().push(Waker::from(foreign.clone()));
+    let executor = Executor::new(2, |_: u32| {
+        let stash = &stash;
+        let mut parked = false;
+        poll_fn(move |cx| {
+            if parked {
+                // Woken by the turn: take the stashed clone back before finishing.
+                stash.borrow_mut().retain(|w| !w.will_wake(cx.waker()));
+                return Poll::Ready(());
+            }
+            parked = true;
+            stash.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+    });
+    let end = executor.run(
+        async {
+            executor.spawn(0);
+            executor.spawn(1);
+        },
+        StashTurn(&stash),
+        10,
+    );
+    assert!(!end.stalled, "{end:?}");
+    assert_eq!(end.rounds, 1, "both tasks were queued by the first turn");
+    assert_eq!(
+        foreign.0.load(Ordering::Relaxed),
+        1,
+        "a foreign waker is woken through its vtable"
+    );
 }

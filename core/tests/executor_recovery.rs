@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, boxed};
+use twinbench::executor::{Run, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
@@ -59,7 +59,7 @@ fn a_stale_task_from_a_panicked_run_cannot_spawn_over_itself() {
                 executor.spawn(0);
                 executor.spawn(1);
             },
-            || (),
+            TurnFn(|| ()),
             10,
         )
     }));
@@ -69,7 +69,7 @@ fn a_stale_task_from_a_panicked_run_cannot_spawn_over_itself() {
     let second = catch_unwind(AssertUnwindSafe(|| {
         executor.run(
             async { STASH.with(|s| s.borrow_mut().take().unwrap().wake()) },
-            || (),
+            TurnFn(|| ()),
             10,
         )
     }));
@@ -91,14 +91,14 @@ fn a_healthy_run_after_a_caught_panic_finishes() {
                 executor.spawn(0);
                 executor.spawn(1);
             },
-            || (),
+            TurnFn(|| ()),
             10,
         )
     }));
     let turns = Cell::new(0);
     let end = executor.run(
         async { executor.spawn(0) },
-        || turns.set(turns.get() + 1),
+        TurnFn(|| turns.set(turns.get() + 1)),
         50,
     );
     assert!(!end.stalled, "{end:?}");
@@ -119,7 +119,7 @@ fn a_spawn_from_make_takes_the_next_slot() {
     // Leaked so that `make` can reach the executor through a `'static` handle.
     let executor: &'static Executor<_, _> = Box::leak(Box::new(Executor::new(3, make)));
     SPAWNER.with(|s| s.set(Some(executor)));
-    let end = executor.run(async { executor.spawn(1) }, || (), 5);
+    let end = executor.run(async { executor.spawn(1) }, TurnFn(|| ()), 5);
     assert!(!end.stalled, "{end:?}");
     assert_eq!(
         POLLS.with(Cell::get),
@@ -148,11 +148,11 @@ impl<E: Spawn<u8>> Drop for SpawnOnDrop<'_, E> {
 fn a_root_that_spawns_while_being_dropped_is_refused() {
     let executor = Executor::new(1, |_: u8| async {});
     let stalled = catch_unwind(AssertUnwindSafe(|| {
-        executor.run(SpawnOnDrop(&executor), || (), 3)
+        executor.run(SpawnOnDrop(&executor), TurnFn(|| ()), 3)
     }));
     let message = panic_message(stalled.expect_err("spawning during teardown"));
     assert!(message.contains("spawn is for tasks inside"), "{message}");
-    let end = executor.run(async {}, || (), 50);
+    let end = executor.run(async {}, TurnFn(|| ()), 50);
     assert!(!end.stalled, "{end:?}");
 }
 
@@ -170,11 +170,11 @@ fn the_boxed_executor_recovers_after_a_caught_panic() {
                 executor.spawn(1);
                 executor.spawn(0);
             },
-            || (),
+            TurnFn(|| ()),
             10,
         )
     }));
-    let end = executor.run(async { executor.spawn(0) }, || (), 50);
+    let end = executor.run(async { executor.spawn(0) }, TurnFn(|| ()), 50);
     assert!(!end.stalled, "{end:?}");
     assert_eq!(end.rounds, 1);
 }
@@ -207,7 +207,7 @@ fn a_future_whose_drop_panics_is_never_dropped_twice() {
                 executor.spawn(0);
                 executor.spawn(1);
             },
-            || (),
+            TurnFn(|| ()),
             10,
         )
     }));
@@ -215,7 +215,7 @@ fn a_future_whose_drop_panics_is_never_dropped_twice() {
     assert!(message.contains("Drop fails"), "{message}");
     // The failed slot is empty; the other task's future is still in its slot, dropped by the
     // next run's recovery, once.
-    let end = executor.run(async { executor.spawn(0) }, || (), 10);
+    let end = executor.run(async { executor.spawn(0) }, TurnFn(|| ()), 10);
     assert!(!end.stalled, "{end:?}");
     assert_eq!(
         drops.get(),

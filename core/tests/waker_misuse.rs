@@ -8,7 +8,7 @@ use core::task::{Poll, Waker};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn};
+use twinbench::executor::{Run, Spawn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
@@ -21,7 +21,7 @@ fn run_tasks<A: Copy, F: Future<Output = ()>>(
             executor.spawn(arg);
         }
     };
-    executor.run(root, || (), 100)
+    executor.run(root, TurnFn(|| ()), 100)
 }
 
 /// A future that keeps a clone of its waker in `stash` and completes.

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
-use super::{Run, RunEnd, Spawn};
+use super::{Run, RunEnd, Spawn, Turn};
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;
@@ -180,12 +180,7 @@ where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
 {
-    fn run<R: Future<Output = ()>>(
-        &self,
-        root: R,
-        mut turn: impl FnMut(),
-        max_rounds: u64,
-    ) -> RunEnd {
+    fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
         assert!(
             !self.running.replace(true),
             "twinbench: Executor::run is not re-entrant"
@@ -253,7 +248,7 @@ where
                 break true;
             }
             rounds += 1;
-            turn();
+            turn.turn(Waker::wake_by_ref);
             self.local
                 .ready
                 .borrow_mut()

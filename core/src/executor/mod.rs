@@ -12,6 +12,7 @@
 //! turn, as a deferred machine does in the driver.
 
 use core::future::Future;
+use core::task::Waker;
 
 pub mod boxed;
 pub mod noalloc;
@@ -26,11 +27,29 @@ pub trait Spawn<A> {
 
 /// Running a root task (the accept loop) and every task it spawns.
 pub trait Run<A>: Spawn<A> {
-    /// Polls `root` and the spawned tasks round by round, calling `turn` (the reactor) between
+    /// Polls `root` and the spawned tasks round by round, turning `turn` (the reactor) between
     /// rounds, until every task has finished or `max_rounds` turns were made. Tasks unfinished
     /// then are dropped in spawn order, then `root`.
-    fn run<R: Future<Output = ()>>(&self, root: R, turn: impl FnMut(), max_rounds: u64) -> RunEnd;
+    fn run<R: Future<Output = ()>>(&self, root: R, turn: impl Turn, max_rounds: u64) -> RunEnd;
 
     /// Size in bytes of one task's future.
     fn task_size(&self) -> usize;
+}
+
+/// The reactor's side of a run: what the executor calls between rounds.
+pub trait Turn {
+    /// Polls for events once, and passes the waker stored for each ready source to `wake`.
+    ///
+    /// `wake` is the executor's: it may recognise its own wakers and queue their task without
+    /// the waker's vtable; for any other waker it calls [`Waker::wake_by_ref`].
+    fn turn(&mut self, wake: impl FnMut(&Waker));
+}
+
+/// A [`Turn`] that only calls a function (no events), for driving an executor by hand.
+pub struct TurnFn<F>(pub F);
+
+impl<F: FnMut()> Turn for TurnFn<F> {
+    fn turn(&mut self, _wake: impl FnMut(&Waker)) {
+        (self.0)();
+    }
 }

@@ -63,7 +63,7 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::{Run, RunEnd, Spawn};
+use super::{Run, RunEnd, Spawn, Turn};
 
 const SPAWNED: u8 = 1 << 0;
 const QUEUED: u8 = 1 << 1;
@@ -300,6 +300,31 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             self.live.set(self.live.get() - 1);
             task.header.check_no_wakers();
         }
+    }
+
+    /// The reactor's wake, between rounds: this executor's own task wakers queue their task
+    /// directly — no indirect call, no thread check (this runs in `run`, on the executor's
+    /// thread), no `polling` check (no task is being polled) — others wake through their vtable.
+    #[inline(always)]
+    fn wake_from_reactor(&self, waker: &Waker) {
+        if ptr::eq(waker.vtable(), &VTABLE) {
+            let data = waker.data().cast::<Header>();
+            // SAFETY: a `VTABLE` waker's data points at a task header of a live or leaked
+            // no-alloc executor, which outlives the waker (module docs).
+            let header = unsafe { &*data };
+            if ptr::eq(header.shared, self.shared.as_ptr()) {
+                let state = header.check_spawned();
+                if state & QUEUED == 0 {
+                    header.state.set(state | QUEUED);
+                    // SAFETY: one of this executor's task headers, derived from a reference to
+                    // its whole slot (as every `VTABLE` waker's data); not `QUEUED`, so in no
+                    // queue.
+                    unsafe { self.shared().ready.push(data) };
+                }
+                return;
+            }
+        }
+        waker.wake_by_ref();
     }
 
     /// After a run that a panic unwound out of: drops every future still in a slot and
@@ -539,12 +564,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
 }
 
 impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
-    fn run<R: Future<Output = ()>>(
-        &self,
-        root: R,
-        mut turn: impl FnMut(),
-        max_rounds: u64,
-    ) -> RunEnd {
+    fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
         let shared = self.shared();
         assert!(
             !shared.running.replace(true),
@@ -586,7 +606,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
                     break true;
                 }
                 rounds += 1;
-                turn();
+                turn.turn(|waker| self.wake_from_reactor(waker));
                 shared.ready.append(&shared.deferred);
             };
             // Tearing down: a future's `Drop` (or the root's) may not spawn.
