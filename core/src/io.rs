@@ -299,8 +299,12 @@ impl<'n, T: Tracer> Poll<'n, T> {
     }
 
     /// Fills `events` with one event per registered source, reporting its interest.
+    ///
+    /// Takes `&self` where mio's takes `&mut self`: the poller keeps its state in the
+    /// registry's cells anyway, and the reactor polls through the shared reference its
+    /// sources register through.
     #[inline(never)] // a system call in a real server; inlined in neither twin
-    pub fn poll(&mut self, events: &mut Events) {
+    pub fn poll(&self, events: &mut Events) {
         self.registry.net.on_poll();
         events.inner.clear();
         let registered = self.registry.registered.borrow();

@@ -50,7 +50,7 @@ impl Registration {
 
 /// Turns poll events into readiness and wake-ups.
 pub struct Reactor<'n, T: Tracer> {
-    poll: RefCell<crate::io::Poll<'n, T>>,
+    poll: crate::io::Poll<'n, T>,
     events: RefCell<Events>,
     registrations: Box<[Registration]>,
 }
@@ -60,7 +60,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     pub fn new(net: &'n Network<T>, connections: usize) -> Reactor<'n, T> {
         let capacity = connections + 1;
         Reactor {
-            poll: RefCell::new(crate::io::Poll::new(net, capacity)),
+            poll: crate::io::Poll::new(net, capacity),
             events: RefCell::new(Events::with_capacity(capacity)),
             registrations: (0..capacity).map(|_| Registration::default()).collect(),
         }
@@ -70,7 +70,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     /// `wake` (see [`Turn`]).
     pub fn turn(&self, mut wake: impl FnMut(&Waker)) {
         let mut events = self.events.borrow_mut();
-        self.poll.borrow_mut().poll(&mut events);
+        self.poll.poll(&mut events);
         for event in events.iter() {
             let registration = &self.registrations[event.token().0];
             registration.ready.set(event.readiness());
@@ -96,7 +96,6 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         let registration = &self.registrations[token.0];
         registration.ready.set(interest);
         self.poll
-            .borrow()
             .registry()
             .register(source, token, interest)
             .expect("tokens are assigned by accept order and never reused while registered");
@@ -109,7 +108,6 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         registration.ready.clear_readable();
         registration.ready.clear_writable();
         self.poll
-            .borrow()
             .registry()
             .deregister(source, token)
             .expect("a source deregisters once, with the token it registered");
