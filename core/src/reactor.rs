@@ -66,24 +66,19 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         }
     }
 
-    /// Polls once; every event sets its source's readiness and hands the waker waiting on it to
-    /// `wake` (see [`Turn`]).
-    pub fn turn(&self, mut wake: impl FnMut(&Waker)) {
+    /// Polls once; every event sets its source's readiness and hands the cell of the waker
+    /// waiting on it to `wake` (see [`Turn`]).
+    ///
+    /// The waker stays stored after the wake: a task waits on its stream again and again, and
+    /// `set_waker` then finds it already there (`will_wake`) instead of cloning a new one for
+    /// every wait.
+    pub fn turn(&self, mut wake: impl FnMut(&Cell<Option<Waker>>)) {
         let mut events = self.events.borrow_mut();
         self.poll.poll(&mut events);
         for event in events.iter() {
             let registration = &self.registrations[event.token().0];
             registration.ready.set(event.readiness());
-            // Wake by reference and keep the waker: a task waits on its stream again and
-            // again, and `set_waker` then finds it already there (`will_wake`) instead of
-            // cloning a new one for every wait.
-            if let Some(waker) = registration.waker.take() {
-                wake(&waker);
-                // A foreign waker may have re-entered and stored a newer one: keep that.
-                if let Some(newer) = registration.waker.replace(Some(waker)) {
-                    registration.waker.set(Some(newer));
-                }
-            }
+            wake(&registration.waker);
         }
     }
 
@@ -123,7 +118,7 @@ pub struct AsyncListener<'r, 'n, T: Tracer> {
 
 impl<T: Tracer> Turn for &Reactor<'_, T> {
     #[inline]
-    fn turn(&mut self, wake: impl FnMut(&Waker)) {
+    fn turn(&mut self, wake: impl FnMut(&Cell<Option<Waker>>)) {
         Reactor::turn(self, wake);
     }
 }

@@ -143,13 +143,20 @@ fn a_task_that_wakes_itself_and_finishes_is_polled_once() {
     assert_eq!(polls.get(), 2);
 }
 
-/// A reactor stand-in: each turn hands every stashed waker to the executor's wake.
+/// A reactor stand-in: each turn hands every stashed waker to the executor's wake, in a cell
+/// as a reactor stores it, and stashes it again.
 struct StashTurn<'a>(&'a RefCell<Vec<Waker>>);
 
 impl Turn for StashTurn<'_> {
-    fn turn(&mut self, mut wake: impl FnMut(&Waker)) {
-        for waker in self.0.borrow().iter() {
-            wake(waker);
+    fn turn(&mut self, mut wake: impl FnMut(&Cell<Option<Waker>>)) {
+        let wakers = self.0.take();
+        for waker in wakers {
+            let cell = Cell::new(Some(waker));
+            wake(&cell);
+            let waker = cell
+                .take()
+                .expect("the executor's wake leaves the waker stored");
+            self.0.borrow_mut().push(waker);
         }
     }
 }

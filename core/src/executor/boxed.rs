@@ -248,7 +248,7 @@ where
                 break true;
             }
             rounds += 1;
-            turn.turn(Waker::wake_by_ref);
+            turn.turn(super::wake_stored);
             self.local
                 .ready
                 .borrow_mut()

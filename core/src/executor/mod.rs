@@ -11,6 +11,7 @@
 //! the reactor once; a task woken while tasks are being polled (`yield_now()`) runs after that
 //! turn, as a deferred machine does in the driver.
 
+use core::cell::Cell;
 use core::future::Future;
 use core::task::Waker;
 
@@ -38,18 +39,31 @@ pub trait Run<A>: Spawn<A> {
 
 /// The reactor's side of a run: what the executor calls between rounds.
 pub trait Turn {
-    /// Polls for events once, and passes the waker stored for each ready source to `wake`.
+    /// Polls for events once, and passes the cell holding the waker stored for each ready
+    /// source to `wake`.
     ///
-    /// `wake` is the executor's: it may recognise its own wakers and queue their task without
-    /// the waker's vtable; for any other waker it calls [`Waker::wake_by_ref`].
-    fn turn(&mut self, wake: impl FnMut(&Waker));
+    /// `wake` is the executor's: it may recognise its own wakers and wake their task without
+    /// the waker's vtable; any other waker it wakes with [`wake_stored`].
+    fn turn(&mut self, wake: impl FnMut(&Cell<Option<Waker>>));
+}
+
+/// Wakes the waker stored in `cell` by reference and leaves it stored — unless waking it
+/// stored a newer one (a waker may run any code), which is then kept.
+#[inline]
+pub fn wake_stored(cell: &Cell<Option<Waker>>) {
+    if let Some(waker) = cell.take() {
+        waker.wake_by_ref();
+        if let Some(newer) = cell.replace(Some(waker)) {
+            cell.set(Some(newer));
+        }
+    }
 }
 
 /// A [`Turn`] that only calls a function (no events), for driving an executor by hand.
 pub struct TurnFn<F>(pub F);
 
 impl<F: FnMut()> Turn for TurnFn<F> {
-    fn turn(&mut self, _wake: impl FnMut(&Waker)) {
+    fn turn(&mut self, _wake: impl FnMut(&Cell<Option<Waker>>)) {
         (self.0)();
     }
 }

@@ -63,7 +63,7 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::{Run, RunEnd, Spawn, Turn};
+use super::{Run, RunEnd, Spawn, Turn, wake_stored};
 
 const SPAWNED: u8 = 1 << 0;
 const QUEUED: u8 = 1 << 1;
@@ -302,29 +302,42 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         }
     }
 
-    /// The reactor's wake, between rounds: this executor's own task wakers queue their task
-    /// directly — no indirect call, no thread check (this runs in `run`, on the executor's
-    /// thread), no `polling` check (no task is being polled) — others wake through their vtable.
+    /// The reactor's wake, between rounds: this executor's own wakers wake their task directly
+    /// — no indirect call, no thread check (this runs in `run`, on the executor's thread), no
+    /// `polling` check (no task is being polled) — and stay stored; others go through
+    /// [`wake_stored`].
     #[inline(always)]
-    fn wake_from_reactor(&self, waker: &Waker) {
-        if ptr::eq(waker.vtable(), &VTABLE) {
+    fn wake_from_reactor(&self, cell: &Cell<Option<Waker>>) {
+        // SAFETY: nothing writes the cell while `stored` is borrowed: the borrow ends before
+        // `wake_stored`, the only call below that can run foreign code (a waker's vtable), and
+        // the code in between is this executor's, which never touches a reactor's cells.
+        let stored = unsafe { &*cell.as_ptr() };
+        let Some(waker) = stored else {
+            return;
+        };
+        let vtable = waker.vtable();
+        let own_task = ptr::eq(vtable, &VTABLE);
+        if own_task || ptr::eq(vtable, &ROOT_VTABLE) {
             let data = waker.data().cast::<Header>();
-            // SAFETY: a `VTABLE` waker's data points at a task header of a live or leaked
-            // no-alloc executor, which outlives the waker (module docs).
+            // SAFETY: a `VTABLE` or `ROOT_VTABLE` waker's data points at a header of a live or
+            // leaked no-alloc executor, which outlives the waker (module docs).
             let header = unsafe { &*data };
             if ptr::eq(header.shared, self.shared.as_ptr()) {
                 let state = header.check_spawned();
-                if state & QUEUED == 0 {
+                let shared = self.shared();
+                if !own_task {
+                    shared.root_woken.set(true);
+                } else if state & QUEUED == 0 {
                     header.state.set(state | QUEUED);
                     // SAFETY: one of this executor's task headers, derived from a reference to
                     // its whole slot (as every `VTABLE` waker's data); not `QUEUED`, so in no
                     // queue.
-                    unsafe { self.shared().ready.push(data) };
+                    unsafe { shared.ready.push(data) };
                 }
                 return;
             }
         }
-        waker.wake_by_ref();
+        wake_stored(cell);
     }
 
     /// After a run that a panic unwound out of: drops every future still in a slot and
