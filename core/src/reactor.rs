@@ -97,6 +97,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         registration
     }
 
+    #[inline(always)] // into `AsyncStream::close`, as the driver's deregistration is inlined
     fn deregister<S: crate::io::Source>(&self, source: &S, token: Token) {
         let registration = &self.registrations[token.0];
         drop(registration.waker.take());
@@ -207,6 +208,17 @@ impl<'r, 'n, T: Tracer> AsyncStream<'r, 'n, T> {
     #[inline]
     pub fn network(&self) -> &'n Network<T> {
         self.stream.network()
+    }
+
+    /// Deregisters the connection, as dropping it does. The connection task's way: inlined
+    /// into the task, where the drop glue stays a call.
+    #[inline(always)]
+    pub fn close(self) {
+        // Nothing but the registration to release: the other fields need no drop.
+        const { assert!(!core::mem::needs_drop::<FakeStream<'n, T>>()) };
+        let this = core::mem::ManuallyDrop::new(self);
+        this.reactor
+            .deregister(&this.stream, conn_token(this.stream.conn()));
     }
 }
 

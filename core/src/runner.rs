@@ -421,7 +421,7 @@ async fn connection_task<'r, 'n, S: Scenario, T: Tracer>(
 ) {
     let result = scenario.serve(&mut stream).await;
     let (net, conn) = (stream.network(), stream.conn());
-    drop(stream); // deregisters, as the driver does before recording the outcome
+    stream.close(); // deregisters, as the driver does before recording the outcome
     net.finish(conn, result);
 }
 
