@@ -40,10 +40,15 @@ impl Registration {
     /// Remembers `waker` to wake on the next event, cloning only if it is a different task's.
     #[inline]
     fn set_waker(&self, waker: &Waker) {
-        let stored = self.waker.take();
-        match stored {
-            Some(stored) if stored.will_wake(waker) => self.waker.set(Some(stored)),
-            _ => self.waker.set(Some(waker.clone())),
+        // SAFETY: nothing writes the cell while `stored` is borrowed: `will_wake` only compares
+        // the two wakers' data and vtable pointers, and the borrow ends before the `clone`
+        // (which runs the vtable's code) and the `set`.
+        let stored = unsafe { &*self.waker.as_ptr() };
+        if !stored
+            .as_ref()
+            .is_some_and(|stored| stored.will_wake(waker))
+        {
+            self.waker.set(Some(waker.clone()));
         }
     }
 }
