@@ -249,10 +249,11 @@ where
             }
             rounds += 1;
             turn.turn(super::wake_stored);
-            self.local
-                .ready
-                .borrow_mut()
-                .extend(self.local.deferred.borrow_mut().drain(..));
+            let mut deferred = self.local.deferred.borrow_mut();
+            if !deferred.is_empty() {
+                self.local.ready.borrow_mut().extend(deferred.drain(..));
+            }
+            drop(deferred);
             self.take_remote_wakes();
         };
         if stalled {
