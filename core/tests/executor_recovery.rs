@@ -223,3 +223,50 @@ fn a_future_whose_drop_panics_is_never_dropped_twice() {
         "two from the first run, one from the second"
     );
 }
+
+/// Wakes its task when dropped, as a guard or the other end of a channel would.
+struct WakeOnDrop(Option<Waker>);
+
+impl WakeOnDrop {
+    fn arm(&mut self, waker: &Waker) {
+        self.0 = Some(waker.clone());
+    }
+}
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        if let Some(waker) = self.0.take() {
+            waker.wake();
+        }
+    }
+}
+
+#[test]
+fn a_task_that_wakes_itself_while_being_dropped_is_ignored() {
+    let make = |()| {
+        let mut guard = WakeOnDrop(None);
+        poll_fn(move |cx| {
+            guard.arm(cx.waker());
+            Poll::<()>::Pending
+        })
+    };
+    // Cancelled at the round limit: dropped by the stalled teardown.
+    let executor = Executor::new(1, make);
+    let end = executor.run(async { executor.spawn(()) }, TurnFn(|| ()), 1);
+    assert!(end.stalled, "{end:?}");
+    // Dropped with the executor, after a run that a panic left behind.
+    let executor = Executor::new(2, make);
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                executor.spawn(());
+                twinbench::yield_now().await; // the task parks with its guard armed
+                panic!("the root fails");
+            },
+            TurnFn(|| ()),
+            5,
+        )
+    }));
+    assert!(caught.is_err());
+    drop(executor);
+}

@@ -68,3 +68,18 @@ fn a_waker_used_on_another_thread_is_a_clear_panic() {
     assert!(panicked, "waking on a foreign thread must panic, not race");
     std::mem::forget(waker); // dropping it here is fine too, but keep the leaked slot quiet
 }
+
+#[test]
+fn a_waker_dropped_on_another_thread_while_unwinding_does_not_abort() {
+    let stash = RefCell::new(None);
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        run_tasks(&[()], |()| leaks_waker(&stash))
+    }));
+    let waker = stash.borrow_mut().take().unwrap();
+    let from_thread = std::thread::spawn(move || {
+        // The wake panics (wrong thread) and unwinding drops the waker here, on the wrong
+        // thread too: that drop must not panic again (which would abort the process).
+        catch_unwind(AssertUnwindSafe(move || waker.wake_by_ref())).is_err()
+    });
+    assert!(from_thread.join().unwrap(), "the wake panicked");
+}

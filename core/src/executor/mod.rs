@@ -5,11 +5,16 @@
 //!   pointer to the task's header with one static vtable, an intrusive run queue. No heap,
 //!   atomics or thread-locals after setup (the one thread check is a thread-local's address).
 //! - [`boxed::Executor`]: what most runtimes do: a boxed future per task and an `Arc` waker
-//!   (`std::task::Wake`) that pushes the task's id onto a shared queue.
+//!   (`std::task::Wake`) that pushes the task's id onto the executor's run queue, found through
+//!   a thread-local as in tokio's current-thread scheduler.
 //!
 //! Both keep the driver's rounds: poll every queued task until the queue is empty, then turn
 //! the reactor once; a task woken while tasks are being polled (`yield_now()`) runs after that
 //! turn, as a deferred machine does in the driver.
+//!
+//! The reactor hands the executor the stored waker of each ready source ([`Turn`]): the
+//! no-alloc executor queues its own tasks directly, as the driver queues a connection from its
+//! event loop; the conventional one wakes every waker through its vtable ([`wake_stored`]).
 
 use core::cell::Cell;
 use core::future::Future;
@@ -49,6 +54,11 @@ pub trait Turn {
 
 /// Wakes the waker stored in `cell` by reference and leaves it stored — unless waking it
 /// stored a newer one (a waker may run any code), which is then kept.
+///
+/// If waking it deregistered the source (an executor that polls inside `wake`), the waker stays
+/// in the free registration until the token is registered again and its new owner waits: at
+/// most one spurious wake, which the `Waker` contract allows. (Clearing the cell at every
+/// registration instead costs every connection a few instructions for this corner.)
 #[inline]
 pub fn wake_stored(cell: &Cell<Option<Waker>>) {
     if let Some(waker) = cell.take() {

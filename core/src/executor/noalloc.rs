@@ -3,8 +3,9 @@
 //!
 //! # Task lifecycle
 //!
-//! Each slot's [`Header`] carries two state bits: `SPAWNED` (the slot holds a future) and
-//! `QUEUED` (the header is linked into the ready or the deferred queue).
+//! Each slot's [`Header`] carries state bits: `SPAWNED` (the slot holds a future), `QUEUED`
+//! (the header is linked into the ready or the deferred queue), and `DROPPING` (alone, while the
+//! future is dropped in place).
 //!
 //! ```text
 //!            ┌─────────┐ 1  ┌────────────────┐ 2  ┌─────────┐
@@ -199,7 +200,8 @@ struct Task<F> {
 
 impl<F> Task<F> {
     /// Drops the slot's future in place; the slot is empty afterwards, also if the future's
-    /// `Drop` panics (the rest of the future then leaks).
+    /// `Drop` panics (the drop glue still drops the future's remaining fields while unwinding;
+    /// nothing is dropped twice).
     ///
     /// # Safety
     ///
@@ -322,19 +324,24 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             // SAFETY: a `VTABLE` or `ROOT_VTABLE` waker's data points at a header of a live or
             // leaked no-alloc executor, which outlives the waker (module docs).
             let header = unsafe { &*data };
+            // Ours (compared before reading anything mutable: another executor's header may
+            // belong to another thread) and spawned. A task that is not — finished, or being
+            // dropped — is left to the vtable's wake below: a clear panic, or ignored.
             if ptr::eq(header.shared, self.shared.as_ptr()) {
-                let state = header.check_spawned();
-                let shared = self.shared();
-                if !own_task {
-                    shared.root_woken.set(true);
-                } else if state & QUEUED == 0 {
-                    header.state.set(state | QUEUED);
-                    // SAFETY: one of this executor's task headers, derived from a reference to
-                    // its whole slot (as every `VTABLE` waker's data); not `QUEUED`, so in no
-                    // queue.
-                    unsafe { shared.ready.push(data) };
+                let state = header.state.get();
+                if state & SPAWNED != 0 {
+                    let shared = self.shared();
+                    if !own_task {
+                        shared.root_woken.set(true);
+                    } else if state & QUEUED == 0 {
+                        header.state.set(state | QUEUED);
+                        // SAFETY: one of this executor's task headers, derived from a reference
+                        // to its whole slot (as every `VTABLE` waker's data); not `QUEUED`, so
+                        // in no queue.
+                        unsafe { shared.ready.push(data) };
+                    }
+                    return;
                 }
-                return;
             }
         }
         wake_stored(cell);
@@ -390,17 +397,22 @@ impl Header {
         }
     }
 
-    /// Panics unless the task is spawned: a wake of a finished task is a bug in its future.
+    /// The state, for a wake: `None` while the task's future is being dropped (a wake from
+    /// its own `Drop` — a wake-on-drop guard, the other end of a channel it holds — is
+    /// ignored); panics for a finished task: a wake then is a bug in its future.
     #[inline]
-    fn check_spawned(&self) -> u8 {
+    fn state_for_wake(&self) -> Option<u8> {
         let state = self.state.get();
-        if state & SPAWNED == 0 {
-            panic!(
-                "twinbench: a Waker woke task {} after it finished; wakers must not outlive their task",
-                self.task_name()
-            );
+        if state & SPAWNED != 0 {
+            return Some(state);
         }
-        state
+        if state == DROPPING {
+            return None;
+        }
+        panic!(
+            "twinbench: a Waker woke task {} after it finished; wakers must not outlive their task",
+            self.task_name()
+        );
     }
 
     fn task_name(&self) -> String {
@@ -454,7 +466,9 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
 unsafe fn wake<const IS_ROOT: bool>(data: *const ()) {
     // SAFETY: the caller's contract.
     let header = unsafe { header(data) };
-    let state = header.check_spawned();
+    let Some(state) = header.state_for_wake() else {
+        return;
+    };
     // SAFETY: `shared` outlives every header (module docs).
     let shared = unsafe { &*header.shared };
     if IS_ROOT {
@@ -500,10 +514,12 @@ unsafe fn clone_waker<const IS_ROOT: bool>(data: *const ()) -> RawWaker {
 ///   requires; the waker is consumed.
 unsafe fn wake_waker<const IS_ROOT: bool>(data: *const ()) {
     // SAFETY: called by `Waker::wake` on one of our (counted) wakers.
+    unsafe { wake::<IS_ROOT>(data) };
+    // Given up after the wake: if the wake panics, the count stays up and the executor leaks
+    // its allocations rather than free them while the wake still borrows the header.
+    // SAFETY: as above; the header is alive (this waker is still counted).
     let header = unsafe { header(data) };
     header.wakers.set(header.wakers.get() - 1);
-    // SAFETY: as above.
-    unsafe { wake::<IS_ROOT>(data) };
 }
 
 /// The vtable's `wake_by_ref`: wakes the task.
@@ -523,7 +539,16 @@ unsafe fn wake_by_ref_waker<const IS_ROOT: bool>(data: *const ()) {
 /// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
 ///   requires; the waker is not used again.
 unsafe fn drop_waker(data: *const ()) {
-    // SAFETY: called by `Waker::drop` on one of our (counted) wakers.
+    // SAFETY: called by `Waker::drop` on one of our (counted) wakers, so `data` points at a
+    // header (see `header`); only its immutable `owner` is read before the thread check.
+    let owner = unsafe { (*data.cast::<Header>()).owner };
+    if owner != current_thread() && std::thread::panicking() {
+        // Dropped on a foreign thread while unwinding (after its `wake_by_ref` panicked there,
+        // say): a second panic would abort. The count stays up, so the executor leaks its
+        // allocations rather than free them under this waker.
+        return;
+    }
+    // SAFETY: as above.
     let header = unsafe { header(data) };
     header.wakers.set(header.wakers.get() - 1);
 }
@@ -660,6 +685,8 @@ impl Drop for EndOfRun<'_> {
         self.0.spawning.set(false);
         self.0.polling.set(false);
         self.0.root_woken.set(false);
+        // After a caught panic, a surviving clone of the root's waker is then a clear panic too.
+        self.0.root.state.set(0);
     }
 }
 
