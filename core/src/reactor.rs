@@ -4,10 +4,14 @@
 //! The origin study's techniques, which keep the async variant's I/O calls identical to the
 //! poll loop's:
 //!
-//! - sources register when created and deregister when dropped, not per operation;
+//! - sources register when created and deregister when closed or dropped, not per operation;
 //! - each registration remembers its readiness at all times, so an operation on a source known
 //!   not to be ready returns `Pending` without an I/O call (exactly when the poll loop's driver
 //!   skips the call too: both use [`Readiness`]).
+//!
+//! And one of this project's: each registration keeps its task's waker from wait to wait, and a
+//! turn hands it to the executor ([`Turn`]), which wakes its own tasks without the waker's
+//! vtable — as the driver queues a connection straight from its event loop.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;

@@ -3,7 +3,7 @@
 //!
 //! # Task lifecycle
 //!
-//! Each slot's [`Header`] carries state bits: `SPAWNED` (the slot holds a future), `QUEUED`
+//! Each slot's `Header` carries state bits: `SPAWNED` (the slot holds a future), `QUEUED`
 //! (the header is linked into the ready or the deferred queue), and `DROPPING` (alone, while the
 //! future is dropped in place).
 //!
