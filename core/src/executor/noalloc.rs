@@ -298,10 +298,22 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         let future = unsafe { Pin::new_unchecked((*task.future.get()).assume_init_mut()) };
         if future.poll(&mut cx).is_ready() {
             // SAFETY: still `SPAWNED` (only `drop_future` clears it), and the poll is over.
-            unsafe { task.drop_future() };
-            self.live.set(self.live.get() - 1);
-            task.header.check_no_wakers();
+            unsafe { self.retire(task) };
         }
+    }
+
+    /// Drops a finished or cancelled task's future, empties its slot, and checks that no clone
+    /// of its waker survived it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Task::drop_future`].
+    #[inline]
+    unsafe fn retire(&self, task: &Task<F>) {
+        // SAFETY: the caller's contract.
+        unsafe { task.drop_future() };
+        self.live.set(self.live.get() - 1);
+        task.header.check_no_wakers();
     }
 
     /// The reactor's wake, between rounds: this executor's own wakers wake their task directly
@@ -379,10 +391,7 @@ impl Header {
     #[inline]
     fn check_thread(&self) {
         if self.owner != current_thread() {
-            panic!(
-                "twinbench: a Waker of the no-alloc executor was used on another thread; \
-                 the executor is single-threaded"
-            );
+            wrong_thread();
         }
     }
 
@@ -422,6 +431,14 @@ impl Header {
             self.index.to_string()
         }
     }
+}
+
+#[cold]
+fn wrong_thread() -> ! {
+    panic!(
+        "twinbench: a Waker of the no-alloc executor was used on another thread; \
+         the executor is single-threaded"
+    );
 }
 
 /// A spawned task's waker vtable.
@@ -541,15 +558,16 @@ unsafe fn wake_by_ref_waker<const IS_ROOT: bool>(data: *const ()) {
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: called by `Waker::drop` on one of our (counted) wakers, so `data` points at a
     // header (see `header`); only its immutable `owner` is read before the thread check.
-    let owner = unsafe { (*data.cast::<Header>()).owner };
-    if owner != current_thread() && std::thread::panicking() {
-        // Dropped on a foreign thread while unwinding (after its `wake_by_ref` panicked there,
-        // say): a second panic would abort. The count stays up, so the executor leaks its
-        // allocations rather than free them under this waker.
-        return;
+    let header = unsafe { &*data.cast::<Header>() };
+    if header.owner != current_thread() {
+        if std::thread::panicking() {
+            // Dropped on a foreign thread while unwinding (after its `wake_by_ref` panicked
+            // there, say): a second panic would abort. The count stays up, so the executor
+            // leaks its allocations rather than free them under this waker.
+            return;
+        }
+        wrong_thread();
     }
-    // SAFETY: as above.
-    let header = unsafe { header(data) };
     header.wakers.set(header.wakers.get() - 1);
 }
 
@@ -653,9 +671,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
                 for task in &self.tasks()[..self.spawned.get()] {
                     if task.header.state.get() & SPAWNED != 0 {
                         // SAFETY: `SPAWNED`, and no poll is in progress.
-                        unsafe { task.drop_future() };
-                        self.live.set(self.live.get() - 1);
-                        task.header.check_no_wakers();
+                        unsafe { self.retire(task) };
                     }
                 }
             }
