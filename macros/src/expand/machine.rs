@@ -1010,7 +1010,7 @@ impl Emitter<'_> {
     fn store(&self, bind: BindingId, value: &Ident) -> TokenStream {
         match &self.slots.bindings[bind] {
             Slot::Field(field) => quote_spanned!(field.span()=> self.#field = #value;),
-            Slot::Local => TokenStream::new(),
+            Slot::Local => unreachable!("a read's binding is always a field"),
         }
     }
 
@@ -1054,7 +1054,7 @@ impl Emitter<'_> {
             StmtKind::Let { bind, init } => {
                 let init = self.expr(init);
                 let Slot::Field(field) = &self.slots.bindings[*bind] else {
-                    return quote!(#init;);
+                    unreachable!("a `let` binding is always a field");
                 };
                 quote!(self.#field = #init;)
             }
@@ -1108,11 +1108,10 @@ impl Emitter<'_> {
             }
             StmtKind::Break => quote_spanned!(span=> break;),
             StmtKind::Continue => quote_spanned!(span=> continue;),
-            // Waits are never native.
             StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
-            | StmtKind::YieldNow => TokenStream::new(),
+            | StmtKind::YieldNow => unreachable!("a wait is never native"),
         }
     }
 
