@@ -7,8 +7,8 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
-use super::{Names, buffer_generic, doc, first_span, lower};
-use crate::ast::{Binding, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use super::{Names, RenderPlain, buffer_generic, doc, lower};
+use crate::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
 use crate::validate::Checked;
 
 pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
@@ -91,10 +91,6 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn block(&self, block: &Block) -> TokenStream {
-        block.stmts.iter().map(|stmt| self.stmt(stmt)).collect()
-    }
-
     fn stmt(&self, stmt: &Stmt) -> TokenStream {
         let Idents {
             io,
@@ -174,70 +170,12 @@ impl Emitter<'_> {
                 let init = self.expr(init);
                 quote!(let #mutability #ident: #ty = #init;)
             }
-            StmtKind::Compute { expr } => {
-                let expr = self.expr(expr);
-                quote!(#expr;)
-            }
-            StmtKind::If { arms, otherwise } => {
-                let arms = arms.iter().map(|arm| {
-                    let (cond, body) = (self.expr(&arm.cond), self.block(&arm.body));
-                    quote!(if #cond { #body })
-                });
-                let otherwise = otherwise.as_ref().map(|otherwise| {
-                    let body = self.block(otherwise);
-                    quote!(else { #body })
-                });
-                quote!(#(#arms)else* #otherwise)
-            }
-            StmtKind::While { cond, body } => {
-                let (cond, body) = (self.expr(cond), self.block(body));
-                quote!(while #cond { #body })
-            }
-            StmtKind::Loop { body } => {
-                let body = self.block(body);
-                quote!(loop { #body })
-            }
-            StmtKind::For { var, range, body } => {
-                let var = match var {
-                    Some(var) => {
-                        let Binding {
-                            mutability, ident, ..
-                        } = &self.bindings[*var];
-                        quote!(#mutability #ident)
-                    }
-                    None => quote!(_),
-                };
-                let (start, end, body) = (
-                    self.expr(&range.start),
-                    self.expr(&range.end),
-                    self.block(body),
-                );
-                let dots = if range.inclusive {
-                    quote!(..=)
-                } else {
-                    quote!(..)
-                };
-                quote!(for #var in #start #dots #end { #body })
-            }
-            StmtKind::Block(block) => {
-                let body = self.block(block);
-                quote!({ #body })
-            }
-            StmtKind::Break => quote_spanned!(span=> break;),
-            StmtKind::Continue => quote_spanned!(span=> continue;),
+            _ => self.plain(stmt),
         }
     }
+}
 
-    fn delim(&self, delim: &Delim) -> TokenStream {
-        match delim {
-            Delim::Bytes(bytes) => bytes.to_token_stream(),
-            Delim::Expr(expr) => {
-                let expr = self.expr(expr);
-                quote_spanned!(first_span(&expr)=> ::twinbench::Delimiter::as_bytes(&(#expr)))
-            }
-        }
-    }
-
+impl RenderPlain for Emitter<'_> {
     /// A user expression with `buf` → `buf.filled()`; bindings are locals of the same name.
     fn expr(&self, expr: &UserExpr) -> TokenStream {
         let buf = &self.idents.buf;
@@ -245,5 +183,13 @@ impl Emitter<'_> {
             HoleTarget::Buf => quote_spanned!(hole.ident.span()=> #buf.filled()),
             HoleTarget::Binding(_) => hole.ident.to_token_stream(),
         })
+    }
+
+    fn block(&self, block: &Block) -> TokenStream {
+        block.stmts.iter().map(|stmt| self.stmt(stmt)).collect()
+    }
+
+    fn bindings(&self) -> &[Binding] {
+        self.bindings
     }
 }

@@ -24,8 +24,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use super::{Names, buffer_generic, doc, first_span, lower};
-use crate::ast::{Binding, BindingId, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use super::{Names, RenderPlain, buffer_generic, doc, first_span, lower};
+use crate::ast::{Binding, BindingId, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
 use crate::source::Source;
 use crate::validate::Checked;
 
@@ -1014,16 +1014,31 @@ impl Emitter<'_> {
         }
     }
 
-    fn delim(&self, delim: &Delim) -> TokenStream {
-        match delim {
-            Delim::Bytes(bytes) => bytes.to_token_stream(),
-            Delim::Expr(expr) => {
-                let expr = self.expr(expr);
-                quote_spanned!(first_span(&expr)=> ::twinbench::Delimiter::as_bytes(&(#expr)))
+    /// A statement without I/O as plain Rust (it may contain loops and branches, but no wait,
+    /// and no `break`/`continue` leaving it — those are edges of the graph instead).
+    fn native(&self, stmt: &Stmt) -> TokenStream {
+        match &stmt.kind {
+            StmtKind::Let { bind, init } => {
+                let init = self.expr(init);
+                let Slot::Field(field) = &self.slots.bindings[*bind] else {
+                    unreachable!("a `let` binding is always a field");
+                };
+                quote!(self.#field = #init;)
             }
+            StmtKind::Consume { len } => {
+                let len = self.expr(len);
+                quote!(self.buf.consume(#len);)
+            }
+            StmtKind::ReadUntil { .. }
+            | StmtKind::ReadExact { .. }
+            | StmtKind::Write { .. }
+            | StmtKind::YieldNow => unreachable!("a wait is never native"),
+            _ => self.plain(stmt),
         }
     }
+}
 
+impl RenderPlain for Emitter<'_> {
     /// A user expression with `buf` → `self.buf.filled()` and bindings → `self.field`.
     fn expr(&self, expr: &UserExpr) -> TokenStream {
         lower(expr, &|hole: &Hole| {
@@ -1046,80 +1061,7 @@ impl Emitter<'_> {
         block.stmts.iter().map(|stmt| self.native(stmt)).collect()
     }
 
-    /// A statement without I/O as plain Rust (it may contain loops and branches, but no wait,
-    /// and no `break`/`continue` leaving it — those are edges of the graph instead).
-    fn native(&self, stmt: &Stmt) -> TokenStream {
-        let span = stmt.source.span;
-        match &stmt.kind {
-            StmtKind::Let { bind, init } => {
-                let init = self.expr(init);
-                let Slot::Field(field) = &self.slots.bindings[*bind] else {
-                    unreachable!("a `let` binding is always a field");
-                };
-                quote!(self.#field = #init;)
-            }
-            StmtKind::Consume { len } => {
-                let len = self.expr(len);
-                quote!(self.buf.consume(#len);)
-            }
-            StmtKind::Compute { expr } => {
-                let expr = self.expr(expr);
-                quote!(#expr;)
-            }
-            StmtKind::If { arms, otherwise } => {
-                let arms = arms.iter().map(|arm| {
-                    let (cond, body) = (self.expr(&arm.cond), self.block(&arm.body));
-                    quote!(if #cond { #body })
-                });
-                let otherwise = otherwise.as_ref().map(|otherwise| {
-                    let body = self.block(otherwise);
-                    quote!(else { #body })
-                });
-                quote!(#(#arms)else* #otherwise)
-            }
-            StmtKind::While { cond, body } => {
-                let (cond, body) = (self.expr(cond), self.block(body));
-                quote!(while #cond { #body })
-            }
-            StmtKind::Loop { body } => {
-                let body = self.block(body);
-                quote!(loop { #body })
-            }
-            StmtKind::For { var, range, body } => {
-                let var = match var {
-                    Some(var) => self.local_binding(*var),
-                    None => quote!(_),
-                };
-                let (start, end, body) = (
-                    self.expr(&range.start),
-                    self.expr(&range.end),
-                    self.block(body),
-                );
-                let dots = if range.inclusive {
-                    quote!(..=)
-                } else {
-                    quote!(..)
-                };
-                quote!(for #var in #start #dots #end { #body })
-            }
-            StmtKind::Block(block) => {
-                let body = self.block(block);
-                quote!({ #body })
-            }
-            StmtKind::Break => quote_spanned!(span=> break;),
-            StmtKind::Continue => quote_spanned!(span=> continue;),
-            StmtKind::ReadUntil { .. }
-            | StmtKind::ReadExact { .. }
-            | StmtKind::Write { .. }
-            | StmtKind::YieldNow => unreachable!("a wait is never native"),
-        }
-    }
-
-    /// The variable of a `for` loop without a wait inside: a local, as written.
-    fn local_binding(&self, var: BindingId) -> TokenStream {
-        let Binding {
-            mutability, ident, ..
-        } = &self.bindings[var];
-        quote!(#mutability #ident)
+    fn bindings(&self) -> &[Binding] {
+        self.bindings
     }
 }

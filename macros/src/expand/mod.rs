@@ -11,7 +11,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{Expr, ItemFn, LitStr, Visibility};
 
-use crate::ast::{Hole, Scenario, UserExpr};
+use crate::ast::{Binding, Block, Delim, Hole, Scenario, Stmt, StmtKind, UserExpr};
 use crate::attr::ClientSpec;
 use crate::ctxt::Ctxt;
 use crate::fallback;
@@ -198,6 +198,95 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
             > + 'a {
                 Self::serve_conn(#io)
             }
+        }
+    }
+}
+
+/// What both back ends render alike: the statements without a wait, as plain Rust. Each back
+/// end supplies only how a user expression reads `buf` and the bindings (`expr`), and how it
+/// renders a nested block (`block`, which comes back here for these statements). Sharing the
+/// rendering, not copying it, is what keeps the two twins' wait-free code identical.
+pub trait RenderPlain {
+    /// A user expression, with `buf` and the bindings mapped to the back end's storage.
+    fn expr(&self, expr: &UserExpr) -> TokenStream;
+    /// A nested block.
+    fn block(&self, block: &Block) -> TokenStream;
+    /// The scenario's bindings (for a `for` loop's variable, a local in both twins).
+    fn bindings(&self) -> &[Binding];
+
+    /// A delimiter argument: a byte literal as it is, an expression through `Delimiter`.
+    fn delim(&self, delim: &Delim) -> TokenStream {
+        match delim {
+            Delim::Bytes(bytes) => bytes.to_token_stream(),
+            Delim::Expr(expr) => {
+                let expr = self.expr(expr);
+                quote_spanned!(first_span(&expr)=> ::twinbench::Delimiter::as_bytes(&(#expr)))
+            }
+        }
+    }
+
+    /// `Compute`, `if`, `while`, `loop`, `for`, a block, `break`, `continue`. The other
+    /// statements (`let`, `consume`, the waits) are each back end's own.
+    fn plain(&self, stmt: &Stmt) -> TokenStream {
+        let span = stmt.source.span;
+        match &stmt.kind {
+            StmtKind::Compute { expr } => {
+                let expr = self.expr(expr);
+                quote!(#expr;)
+            }
+            StmtKind::If { arms, otherwise } => {
+                let arms = arms.iter().map(|arm| {
+                    let (cond, body) = (self.expr(&arm.cond), self.block(&arm.body));
+                    quote!(if #cond { #body })
+                });
+                let otherwise = otherwise.as_ref().map(|otherwise| {
+                    let body = self.block(otherwise);
+                    quote!(else { #body })
+                });
+                quote!(#(#arms)else* #otherwise)
+            }
+            StmtKind::While { cond, body } => {
+                let (cond, body) = (self.expr(cond), self.block(body));
+                quote!(while #cond { #body })
+            }
+            StmtKind::Loop { body } => {
+                let body = self.block(body);
+                quote!(loop { #body })
+            }
+            StmtKind::For { var, range, body } => {
+                let var = match var {
+                    Some(var) => {
+                        let Binding {
+                            mutability, ident, ..
+                        } = &self.bindings()[*var];
+                        quote!(#mutability #ident)
+                    }
+                    None => quote!(_),
+                };
+                let (start, end, body) = (
+                    self.expr(&range.start),
+                    self.expr(&range.end),
+                    self.block(body),
+                );
+                let dots = if range.inclusive {
+                    quote!(..=)
+                } else {
+                    quote!(..)
+                };
+                quote!(for #var in #start #dots #end { #body })
+            }
+            StmtKind::Block(block) => {
+                let body = self.block(block);
+                quote!({ #body })
+            }
+            StmtKind::Break => quote_spanned!(span=> break;),
+            StmtKind::Continue => quote_spanned!(span=> continue;),
+            StmtKind::Let { .. }
+            | StmtKind::Consume { .. }
+            | StmtKind::ReadUntil { .. }
+            | StmtKind::ReadExact { .. }
+            | StmtKind::Write { .. }
+            | StmtKind::YieldNow => unreachable!("rendered by each back end"),
         }
     }
 }
