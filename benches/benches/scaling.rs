@@ -9,7 +9,7 @@ mod support;
 use support::bench_serve;
 
 fn scaling(c: &mut Criterion) {
-    let echo = find("echo").unwrap_or(&twinbench::handwritten::HandwrittenEcho);
+    let echo = find("echo").expect("echo is a built-in scenario");
     let mut group = c.benchmark_group("echo-scaling");
     for connections in SCALING_CONNECTIONS {
         group.throughput(Throughput::Elements(connections as u64));

@@ -147,6 +147,10 @@ fn measure_one(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Measured serves per callgrind count, in the table and in `instructions` alike (the README's
+/// per-function breakdown uses 3 too).
+const INSTRUCTION_RUNS: u32 = 3;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -263,7 +267,7 @@ fn report(options: &Options) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             let allocations = allocations_per_serve(*scenario, &config)?;
             let instructions_per_request = if instructions {
-                let runs = 2;
+                let runs = INSTRUCTION_RUNS;
                 let count = callgrind::instructions(&exe, scenario.name(), &config, runs)?;
                 Some(count as f64 / (f64::from(runs) * requests))
             } else {
@@ -519,7 +523,7 @@ fn instructions_only(options: &Options) -> Result<(), String> {
         return Err("valgrind is not installed (apt-get install valgrind)".to_owned());
     }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let runs = options.runs.unwrap_or(3);
+    let runs = options.runs.unwrap_or(INSTRUCTION_RUNS);
     println!(
         "{:<18} {:<14} {:>12} {:>9} {:>12}",
         "scenario", "variant", "instr/req", "× manual", "overhead"

@@ -139,10 +139,7 @@ impl HttpHead {
     /// The head of a `text/plain` reply with a `body`-byte body.
     pub fn ok(body: usize) -> Self {
         use std::io::Write as _;
-        let mut head = HttpHead {
-            bytes: [0; 80],
-            len: 0,
-        };
+        let mut head = HttpHead::default();
         let mut out = &mut head.bytes[..];
         let room = out.len();
         let _ = write!(
