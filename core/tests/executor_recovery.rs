@@ -10,12 +10,28 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, TurnFn, boxed};
+use twinbench::executor::{Run, RunEnd, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
     static STASH: RefCell<Option<Waker>> = const { RefCell::new(None) };
     static POLLS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `executor` for up to 10 rounds with a root that spawns a task for each of `kinds`,
+/// catching a panic that unwinds out of the run.
+fn run_catching<E: Run<u8>>(executor: &E, kinds: &[u8]) -> std::thread::Result<RunEnd> {
+    catch_unwind(AssertUnwindSafe(|| {
+        executor.run(
+            async {
+                for &kind in kinds {
+                    executor.spawn(kind);
+                }
+            },
+            TurnFn(|| ()),
+            10,
+        )
+    }))
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -53,16 +69,7 @@ async fn stale_spawner(kind: u8) {
 fn a_stale_task_from_a_panicked_run_cannot_spawn_over_itself() {
     let executor: &'static Executor<_, _> = Box::leak(Box::new(Executor::new(2, stale_spawner)));
     SPAWNER.with(|s| s.set(Some(executor)));
-    let first = catch_unwind(AssertUnwindSafe(|| {
-        executor.run(
-            async {
-                executor.spawn(0);
-                executor.spawn(1);
-            },
-            TurnFn(|| ()),
-            10,
-        )
-    }));
+    let first = run_catching(executor, &[0, 1]);
     assert!(first.is_err());
     // The next run starts by emptying every slot: the stale task is gone, and its stashed
     // waker now names a finished task.
@@ -85,16 +92,7 @@ fn a_healthy_run_after_a_caught_panic_finishes() {
         }
         twinbench::yield_now().await;
     });
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        executor.run(
-            async {
-                executor.spawn(0);
-                executor.spawn(1);
-            },
-            TurnFn(|| ()),
-            10,
-        )
-    }));
+    let _ = run_catching(&executor, &[0, 1]);
     let turns = Cell::new(0);
     let end = executor.run(
         async { executor.spawn(0) },
@@ -164,16 +162,7 @@ fn the_boxed_executor_recovers_after_a_caught_panic() {
         }
         twinbench::yield_now().await
     });
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        executor.run(
-            async {
-                executor.spawn(1);
-                executor.spawn(0);
-            },
-            TurnFn(|| ()),
-            10,
-        )
-    }));
+    let _ = run_catching(&executor, &[1, 0]);
     let end = executor.run(async { executor.spawn(0) }, TurnFn(|| ()), 50);
     assert!(!end.stalled, "{end:?}");
     assert_eq!(end.rounds, 1);
@@ -201,16 +190,7 @@ fn a_future_whose_drop_panics_is_never_dropped_twice() {
             twinbench::yield_now().await;
         }
     });
-    let caught = catch_unwind(AssertUnwindSafe(|| {
-        executor.run(
-            async {
-                executor.spawn(0);
-                executor.spawn(1);
-            },
-            TurnFn(|| ()),
-            10,
-        )
-    }));
+    let caught = run_catching(&executor, &[0, 1]);
     let message = panic_message(caught.expect_err("the first drop panics"));
     assert!(message.contains("Drop fails"), "{message}");
     // The failed slot is empty; the other task's future is still in its slot, dropped by the
