@@ -28,6 +28,7 @@
     missing_docs
 )]
 
+pub mod alloc;
 pub mod check;
 pub mod conn;
 pub mod driver;

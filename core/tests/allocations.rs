@@ -1,36 +1,12 @@
 //! After setup, a measured run of `manual` or no-alloc `async` makes no heap allocation; the
-//! conventional executor allocates per task. Counted with a global allocator wrapper.
+//! conventional executor allocates per task. Counted by `twinbench::alloc::CountingAllocator`, as the harness counts them.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use twinbench::alloc::{CountingAllocator, allocations};
 use twinbench::handwritten::HandwrittenEcho;
 use twinbench::{NetModel, NoTrace, RunConfig, Variant, prepare};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations made by each of three consecutive runs after setup.
 fn allocations_per_run(variant: Variant, model: NetModel) -> Vec<u64> {
@@ -38,9 +14,9 @@ fn allocations_per_run(variant: Variant, model: NetModel) -> Vec<u64> {
     prepare::<_, NoTrace, _>(&HandwrittenEcho, &config, |prepared| {
         (0..3)
             .map(|_| {
-                let before = ALLOCATIONS.load(Ordering::Relaxed);
+                let before = allocations();
                 let end = prepared.run();
-                let after = ALLOCATIONS.load(Ordering::Relaxed);
+                let after = allocations();
                 assert!(!end.stalled);
                 after - before
             })
