@@ -1,29 +1,11 @@
 //! Echo from 1 to 65,536 connections: does the per-request cost of each variant stay flat?
 //! Group `echo-scaling`, ids `<variant>/<connections>`, throughput in requests.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use twinbench::{RunConfig, Variant};
-use twinbench_benches::{SCALING_CONNECTIONS, find};
-
-mod support;
-use support::bench_serve;
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn scaling(c: &mut Criterion) {
-    let echo = find("echo").expect("echo is a built-in scenario");
-    let mut group = c.benchmark_group("echo-scaling");
-    for connections in SCALING_CONNECTIONS {
-        group.throughput(Throughput::Elements(connections as u64));
-        for variant in Variant::ALL {
-            let config = RunConfig::new(variant).connections(connections);
-            bench_serve(
-                &mut group,
-                BenchmarkId::new(variant.name(), connections),
-                echo,
-                &config,
-            );
-        }
-    }
-    group.finish();
+    let connections = [1, 16, 256, 4_096, 65_536];
+    twinbench_harness::bench::scaling(c, &twinbench_scenarios::echo(), &connections);
 }
 
 criterion_group!(benches, scaling);

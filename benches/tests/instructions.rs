@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use twinbench::{RunConfig, Variant};
-use twinbench_benches::callgrind;
+use twinbench_harness::callgrind;
 
 #[test]
 fn callgrind_counts_are_identical_run_to_run() {

@@ -1,12 +1,21 @@
 //! Deterministic instruction counts: run one scenario × variant in a child process under
 //! `valgrind --tool=callgrind`, collecting only inside
-//! [`twinbench_measured_serve`](crate::twinbench_measured_serve) — the measured serve, without
-//! setup or reset — and read the total from callgrind's output file.
+//! [`twinbench_measured_serve`] — the measured serve, without setup or reset — and read the
+//! total from callgrind's output file. The child is the running binary itself (its hidden
+//! `measure-one` subcommand), so a user's own `main!` binary counts its own scenarios.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use twinbench::RunConfig;
+
+/// The function callgrind collects in (`--toggle-collect`): one measured `serve`, nothing of
+/// the setup or the reset around it.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub fn twinbench_measured_serve(run: &mut dyn twinbench::Run) -> twinbench::driver::RunEnd {
+    run.serve()
+}
 
 /// Whether `valgrind` can be run.
 pub fn available() -> bool {
@@ -19,8 +28,8 @@ pub fn available() -> bool {
 }
 
 /// Instructions executed by `runs` measured serves of `scenario` under `config` (its variant,
-/// syscall mode and connection count), counted by callgrind running `exe measure-one …` (this
-/// crate's binary).
+/// syscall mode and connection count), counted by callgrind running `exe measure-one …`: `exe`
+/// is a binary whose `main` is a [`Harness`](crate::Harness) that knows `scenario`.
 pub fn instructions(
     exe: &Path,
     scenario: &str,

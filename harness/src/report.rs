@@ -1,7 +1,7 @@
 //! The criterion report: reads `target/criterion/**/new/{benchmark,estimates}.json` and writes
 //! `target/twinbench/report.md`, `ratios.svg` (each variant's time as a multiple of `manual`,
-//! per scenario) and, when the scaling sweep ran, `scaling.svg` (ns/request against
-//! connections).
+//! per scenario) and, for each scaling sweep that ran, `<scenario>-scaling.svg` (ns/request
+//! against connections).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -109,12 +109,15 @@ pub fn write(measured: &[Measured], out_dir: &Path) -> Result<Vec<PathBuf>, Stri
     let ratios = ratios(measured);
     save("report.md", markdown(measured, &ratios))?;
     save("ratios.svg", ratio_chart(&ratios))?;
-    let sweep: Vec<&Measured> = measured
+    let mut sweeps: Vec<&str> = measured
         .iter()
-        .filter(|m| m.group == "echo-scaling")
+        .filter_map(|m| m.group.strip_suffix("-scaling"))
         .collect();
-    if !sweep.is_empty() {
-        save("scaling.svg", scaling_chart(&sweep))?;
+    sweeps.dedup();
+    for scenario in sweeps {
+        let group = format!("{scenario}-scaling");
+        let sweep: Vec<&Measured> = measured.iter().filter(|m| m.group == group).collect();
+        save(&format!("{group}.svg"), scaling_chart(scenario, &sweep))?;
     }
     Ok(written)
 }
@@ -194,7 +197,7 @@ fn markdown(measured: &[Measured], ratios: &BTreeMap<String, Vec<(String, f64)>>
             );
         }
     }
-    md.push_str("\nCharts: `ratios.svg`, `scaling.svg` (when the sweep ran).\n");
+    md.push_str("\nCharts: `ratios.svg`, `<scenario>-scaling.svg` (when a sweep ran).\n");
     md
 }
 
@@ -274,8 +277,8 @@ fn ratio_chart(ratios: &BTreeMap<String, Vec<(String, f64)>>) -> String {
     svg
 }
 
-/// ns/request against connections (log scale), one line per variant.
-pub fn scaling_chart(sweep: &[&Measured]) -> String {
+/// `scenario`'s ns/request against connections (log scale), one line per variant.
+pub fn scaling_chart(scenario: &str, sweep: &[&Measured]) -> String {
     let (left, top, plot_w, plot_h) = (70.0, 40.0, 520.0, 300.0);
     let points: Vec<(String, f64, f64)> = sweep
         .iter()
@@ -299,10 +302,11 @@ pub fn scaling_chart(sweep: &[&Measured]) -> String {
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{left}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">echo: ns per request against connections</text>\n\
+         <text x=\"{left}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: ns per request against connections</text>\n\
          <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>\n<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>\n",
         left + plot_w + 150.0,
         top + plot_h + 60.0,
+        escape(scenario),
         top + plot_h,
         left + plot_w,
         top + plot_h,

@@ -1,0 +1,1 @@
+twinbench_harness::main!(my_workload::kv, my_workload::length_body);

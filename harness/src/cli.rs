@@ -1,0 +1,553 @@
+//! The command line: options, subcommands, and what each of them prints. `--help` lists them.
+
+use std::io::IsTerminal;
+
+use twinbench::{AnyScenario, NetModel, Report, RunConfig, Variant};
+
+use crate::table::{Row, print_table};
+use crate::{BuildInfo, callgrind, report, timing};
+
+const HELP: &str = "\
+twinbench: what async/await costs against a hand-written poll loop
+
+USAGE:
+    cargo run --release [-- OPTIONS]                 check the twins agree, then the table
+    cargo run --release -- instructions [OPTIONS]    instruction counts only, under callgrind
+    cargo run --release -- scaling [OPTIONS]         ns/request from 1 to 65,536 connections
+    cargo run --release -- criterion-report          report.md + SVG charts from `cargo bench`
+
+OPTIONS (the table; `instructions` and `scaling` take those marked):
+    --scenario NAME    only this scenario (repeatable); default: all    [instructions, scaling]
+                       (scaling: the first scenario, unless named)
+    --variant NAME     only this variant (repeatable): manual, async, async-box-arc
+                                                                      [instructions, scaling]
+    --syscalls         one real system call per I/O call, as in the origin's syscall benchmarks
+                                                                      [instructions, scaling]
+    --connections N    override every scenario's connection count     [instructions]
+    --sweep N,N,...    scaling: the connection counts to sweep        [scaling only]
+    --format FORMAT    text (default), markdown or json
+    --runs N           timed runs per sample (default 20; instructions: measured runs, default 3)
+                                                                      [instructions]
+    --no-instructions  skip the callgrind column (it needs valgrind, and ~1 minute)
+    -h, --help         this text
+";
+
+/// Measured serves per callgrind count, in the table and in `instructions` alike.
+const INSTRUCTION_RUNS: u32 = 3;
+
+/// The connection counts `scaling` sweeps by default.
+const SCALING_CONNECTIONS: [usize; 5] = [1, 16, 256, 4_096, 65_536];
+
+/// Connections of the traced check before the table: enough to exercise every connection's
+/// code; each connection's network is independent of the others'.
+const CHECK_CONNECTIONS: usize = 1024;
+
+/// Output format of the table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Command {
+    Table,
+    Instructions,
+    Scaling,
+}
+
+struct Options<'a> {
+    no_instructions: bool,
+    scenarios: Vec<&'a dyn AnyScenario>,
+    variants: Vec<Variant>,
+    syscalls: bool,
+    connections: Option<usize>,
+    sweep: Option<Vec<usize>>,
+    format: Format,
+    runs: Option<u32>,
+}
+
+/// Runs one command line (without the program name).
+pub(crate) fn run(
+    scenarios: &[&dyn AnyScenario],
+    build: &BuildInfo,
+    args: Vec<String>,
+) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{HELP}");
+        return Ok(());
+    }
+    if scenarios.is_empty() {
+        return Err("no scenarios to run: pass at least one to the harness".to_owned());
+    }
+    let (command, rest) = match args.first().map(String::as_str) {
+        // The child process callgrind watches: no warning, no output but the measurement.
+        Some("measure-one") => return measure_one(scenarios, &args[1..]),
+        Some("criterion-report") => {
+            if let Some(extra) = args.get(1) {
+                return Err(format!("criterion-report takes no options, not `{extra}`"));
+            }
+            return criterion_report();
+        }
+        Some("instructions") => (Command::Instructions, &args[1..]),
+        Some("scaling") => (Command::Scaling, &args[1..]),
+        _ => (Command::Table, &args[..]),
+    };
+    let options = parse(scenarios, command, rest.to_vec())?;
+    if let Some(warning) = build.warning() {
+        eprintln!("twinbench: warning: {warning}");
+    }
+    match command {
+        Command::Table => table(&options),
+        Command::Instructions => instructions_only(&options),
+        Command::Scaling => scaling(&options),
+    }
+}
+
+fn find<'a>(scenarios: &[&'a dyn AnyScenario], name: &str) -> Result<&'a dyn AnyScenario, String> {
+    scenarios
+        .iter()
+        .copied()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<_> = scenarios.iter().map(|s| s.name()).collect();
+            format!(
+                "unknown scenario `{name}`; expected one of {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn parse<'a>(
+    scenarios: &[&'a dyn AnyScenario],
+    command: Command,
+    args: Vec<String>,
+) -> Result<Options<'a>, String> {
+    use Command::{Instructions, Scaling, Table};
+    let mut options = Options {
+        no_instructions: false,
+        scenarios: Vec::new(),
+        variants: Vec::new(),
+        syscalls: false,
+        connections: None,
+        sweep: None,
+        format: Format::Text,
+        runs: None,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // An option a subcommand cannot honour is an error, never silently ignored.
+        let takes: &[Command] = match arg.as_str() {
+            "--scenario" | "--variant" | "--syscalls" => &[Table, Instructions, Scaling],
+            "--connections" | "--runs" => &[Table, Instructions],
+            "--format" | "--no-instructions" => &[Table],
+            "--sweep" => &[Scaling],
+            other => return Err(format!("unknown argument `{other}`; see --help")),
+        };
+        if !takes.contains(&command) {
+            let name = match command {
+                Table => "the table",
+                Instructions => "`instructions`",
+                Scaling => "`scaling`",
+            };
+            return Err(format!("{arg} does not apply to {name}; see --help"));
+        }
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--no-instructions" => options.no_instructions = true,
+            "--scenario" => options
+                .scenarios
+                .push(find(scenarios, &value("--scenario")?)?),
+            "--variant" => options.variants.push(value("--variant")?.parse()?),
+            "--syscalls" => options.syscalls = true,
+            "--connections" => options.connections = Some(count(&value("--connections")?)?),
+            "--sweep" => {
+                let list = value("--sweep")?;
+                let counts = list.split(',').map(count).collect::<Result<Vec<_>, _>>()?;
+                options.sweep = Some(counts);
+            }
+            "--format" => {
+                options.format = match value("--format")?.as_str() {
+                    "text" => Format::Text,
+                    "markdown" => Format::Markdown,
+                    "json" => Format::Json,
+                    other => {
+                        return Err(format!(
+                            "unknown format `{other}`; expected text, markdown or json"
+                        ));
+                    }
+                }
+            }
+            "--runs" => {
+                let n = value("--runs")?;
+                options.runs = Some(
+                    n.parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("--runs takes a positive number, not `{n}`"))?,
+                );
+            }
+            _ => unreachable!("every option was matched above"),
+        }
+    }
+    if options.scenarios.is_empty() {
+        options.scenarios = match command {
+            Scaling => scenarios[..1].to_vec(),
+            _ => scenarios.to_vec(),
+        };
+    }
+    if options.variants.is_empty() {
+        options.variants = Variant::ALL.to_vec();
+    }
+    // Report order, `manual` first: the ratios are to it.
+    options.variants.sort();
+    options.variants.dedup();
+    Ok(options)
+}
+
+/// A positive connection count.
+fn count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("a connection count is a positive number, not `{text}`"))
+}
+
+/// A progress line on stderr: overwritten in place on a terminal, one plain line otherwise
+/// (so a piped run is not silent). An empty line clears it.
+fn progress(line: &str) {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r{line:<60}\r");
+    } else if !line.is_empty() {
+        eprintln!("twinbench: {line}");
+    }
+}
+
+fn config(options: &Options<'_>, variant: Variant) -> RunConfig {
+    let mut config = RunConfig::new(variant).syscalls(options.syscalls);
+    config.connections = options.connections;
+    config
+}
+
+/// The twins agree: the differential check on the origin's network (traced, every variant:
+/// identical operations, outcomes and counts, every reply as expected), then every selected
+/// variant at the full connection count (identical counts and outcomes). Returns each
+/// selected variant's report.
+fn check(
+    scenario: &dyn AnyScenario,
+    options: &Options<'_>,
+) -> Result<Vec<(Variant, Report)>, String> {
+    let connections = options.connections.unwrap_or(scenario.config().connections);
+    scenario
+        .check_model(NetModel::Seed, connections.min(CHECK_CONNECTIONS), None)
+        .map_err(|divergence| divergence.to_string())?;
+    let reports = options
+        .variants
+        .iter()
+        .map(|&variant| {
+            scenario
+                .run(&config(options, variant))
+                .map(|r| (variant, r))
+                .map_err(|e| format!("{variant}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (first_variant, first) = &reports[0];
+    for (variant, report) in &reports {
+        if report.counts != first.counts {
+            return Err(format!(
+                "at {connections} connections {variant} did different work than \
+                 {first_variant}: {variant}: {}; {first_variant}: {}",
+                report.counts, first.counts
+            ));
+        }
+        if let Some((conn, outcome)) = report
+            .outcomes
+            .iter()
+            .enumerate()
+            .find(|(_, o)| **o != twinbench::Outcome::Ok)
+        {
+            return Err(format!(
+                "at {connections} connections, connection {conn} ended `{outcome}` in {variant}"
+            ));
+        }
+    }
+    Ok(reports)
+}
+
+/// The default command: check, then measure and print the table. A scenario whose twins
+/// disagree is reported and left out; the others are still measured.
+fn table(options: &Options<'_>) -> Result<(), String> {
+    let mut agreed = Vec::new();
+    let mut disagreed = Vec::new();
+    for &scenario in &options.scenarios {
+        progress(&format!("checking {}", scenario.name()));
+        match check(scenario, options) {
+            Ok(reports) => {
+                // The origin's form, for echo (or the one scenario asked for).
+                if options.format == Format::Text
+                    && (scenario.name() == "echo" || options.scenarios.len() == 1)
+                {
+                    progress("");
+                    for (variant, report) in &reports {
+                        println!("{variant}: {}", report.counts);
+                    }
+                }
+                agreed.push(scenario);
+            }
+            Err(why) => {
+                progress("");
+                eprintln!(
+                    "twinbench: {}: the twins disagree, so it is left out of the table: {why}",
+                    scenario.name()
+                );
+                disagreed.push(scenario.name());
+            }
+        }
+    }
+    progress("");
+
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let instructions = !options.no_instructions && callgrind::available();
+    let counting = twinbench::alloc::is_counting();
+    let mut rows = Vec::new();
+    let total = agreed.len() * options.variants.len();
+    for &scenario in &agreed {
+        for &variant in &options.variants {
+            progress(&format!(
+                "[{:>3}/{total}] {} {variant}",
+                rows.len() + 1,
+                scenario.name()
+            ));
+            let config = config(options, variant);
+            let requests = requests(scenario, options.connections);
+            let ns_per_request =
+                timing::ns_per_request(scenario, &config, 9, options.runs.unwrap_or(20))
+                    .map_err(|e| e.to_string())?;
+            let allocations_per_request = if counting {
+                Some(allocations_per_serve(scenario, &config)? as f64 / requests)
+            } else {
+                None
+            };
+            let instructions_per_request = if instructions {
+                let runs = INSTRUCTION_RUNS;
+                let count = callgrind::instructions(&exe, scenario.name(), &config, runs)?;
+                Some(count as f64 / (f64::from(runs) * requests))
+            } else {
+                None
+            };
+            rows.push(Row {
+                scenario: scenario.name(),
+                variant,
+                ns_per_request,
+                instructions_per_request,
+                allocations_per_request,
+                state_bytes: match variant {
+                    Variant::Manual => scenario.machine_size(),
+                    _ => scenario.future_size(),
+                },
+            });
+        }
+    }
+    progress("");
+    if !rows.is_empty() {
+        print_table(&rows, options.format);
+    }
+    if options.format == Format::Text {
+        if !instructions && !options.no_instructions {
+            println!("(instructions/request need valgrind: apt-get install valgrind)");
+        }
+        if !counting {
+            println!(
+                "(allocations are not counted: make twinbench::alloc::CountingAllocator the \
+                 #[global_allocator], as twinbench_harness::main! does)"
+            );
+        }
+    }
+    if disagreed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "left out of the table, their twins disagree: {}",
+            disagreed.join(", ")
+        ))
+    }
+}
+
+/// Requests one serve handles.
+fn requests(scenario: &dyn AnyScenario, connections: Option<usize>) -> f64 {
+    let config = scenario.config();
+    (connections.unwrap_or(config.connections) * config.requests) as f64
+}
+
+/// Heap allocations made by one measured serve, after setup and a warm-up run.
+fn allocations_per_serve(scenario: &dyn AnyScenario, config: &RunConfig) -> Result<u64, String> {
+    let mut allocations = 0;
+    scenario
+        .prepare(config, &mut |prepared| {
+            prepared.run();
+            prepared.reset();
+            let before = twinbench::alloc::allocations();
+            std::hint::black_box(prepared.serve());
+            allocations = twinbench::alloc::allocations() - before;
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(allocations)
+}
+
+/// `instructions`: instructions per request under callgrind, and the ratio to `manual`.
+fn instructions_only(options: &Options<'_>) -> Result<(), String> {
+    if !callgrind::available() {
+        return Err("valgrind is not installed (apt-get install valgrind)".to_owned());
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let runs = options.runs.unwrap_or(INSTRUCTION_RUNS);
+    let width = options
+        .scenarios
+        .iter()
+        .map(|s| s.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("scenario".len());
+    println!(
+        "{:<width$} {:<14} {:>12} {:>9} {:>12}",
+        "scenario", "variant", "instr/req", "× manual", "overhead"
+    );
+    for &scenario in &options.scenarios {
+        let mut manual = None;
+        for &variant in &options.variants {
+            progress(&format!("{} {variant}", scenario.name()));
+            let count =
+                callgrind::instructions(&exe, scenario.name(), &config(options, variant), runs)?;
+            let per_request =
+                count as f64 / (f64::from(runs) * requests(scenario, options.connections));
+            if variant == Variant::Manual {
+                manual = Some(per_request);
+            }
+            // Without a `manual` row (it is measured first when selected) there is no ratio.
+            let (ratio, overhead) = manual.map_or(("-".to_owned(), "-".to_owned()), |base| {
+                (
+                    format!("{:.3}", per_request / base),
+                    format!("{:+.1}", per_request - base),
+                )
+            });
+            progress("");
+            println!(
+                "{:<width$} {:<14} {:>12.1} {:>9} {:>12}",
+                scenario.name(),
+                variant.name(),
+                per_request,
+                ratio,
+                overhead
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `scaling`: each selected scenario over a sweep of connection counts, ns/request per variant
+/// (in-process timing), and a chart per scenario.
+fn scaling(options: &Options<'_>) -> Result<(), String> {
+    let sweep = options
+        .sweep
+        .clone()
+        .unwrap_or_else(|| SCALING_CONNECTIONS.to_vec());
+    for &scenario in &options.scenarios {
+        let mut measured = Vec::new();
+        println!(
+            "{}: ns/request by connections (median of 9 samples)\n",
+            scenario.name()
+        );
+        print!("{:>12}", "connections");
+        for variant in &options.variants {
+            print!("  {:>14}", variant.name());
+        }
+        println!();
+        for &connections in &sweep {
+            print!("{connections:>12}");
+            for &variant in &options.variants {
+                progress(&format!(
+                    "{} {connections} connections, {variant}",
+                    scenario.name()
+                ));
+                let config = RunConfig::new(variant)
+                    .connections(connections)
+                    .syscalls(options.syscalls);
+                // Keep each sample near a millisecond or more: many runs of few connections.
+                let runs = (20 * 256 / connections).clamp(2, 2000) as u32;
+                let ns = timing::ns_per_request(scenario, &config, 9, runs)
+                    .map_err(|e| format!("{}: {e}", scenario.name()))?;
+                print!("  {ns:>14.1}");
+                measured.push(report::Measured {
+                    group: format!("{}-scaling", scenario.name()),
+                    function: variant.name().to_owned(),
+                    value: Some(connections.to_string()),
+                    mean_ns: ns,
+                    requests: None,
+                });
+            }
+            progress("");
+            println!();
+        }
+        let out = target_dir()?.join("twinbench");
+        std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+        let path = out.join(format!("scaling-quick-{}.svg", scenario.name()));
+        let chart = report::scaling_chart(scenario.name(), &measured.iter().collect::<Vec<_>>());
+        std::fs::write(&path, chart).map_err(|e| e.to_string())?;
+        println!("\nwrote {}\n", path.display());
+    }
+    Ok(())
+}
+
+/// `criterion-report`: target/criterion → target/twinbench/{report.md, ratios.svg, scaling-*.svg}.
+fn criterion_report() -> Result<(), String> {
+    let target = target_dir()?;
+    let measured = report::read(&target.join("criterion"))?;
+    if measured.is_empty() {
+        return Err("no criterion results found; run `cargo bench` first".to_owned());
+    }
+    for path in report::write(&measured, &target.join("twinbench"))? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The cargo target directory this binary was built into.
+fn target_dir() -> Result<std::path::PathBuf, String> {
+    // The binary lives in target/<profile>/.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    exe.parent()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| "cannot locate the target directory".to_owned())
+}
+
+/// `measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default`: the child process
+/// callgrind watches (see [`callgrind::instructions`]).
+fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), String> {
+    let [scenario, variant, runs, mode, connections] = args else {
+        return Err(
+            "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default"
+                .to_owned(),
+        );
+    };
+    let scenario = find(scenarios, scenario)?;
+    let variant: Variant = variant.parse()?;
+    let runs: u32 = runs
+        .parse()
+        .map_err(|_| format!("bad run count `{runs}`"))?;
+    let mut config = RunConfig::new(variant).syscalls(mode == "syscalls");
+    if connections != "default" {
+        config = config.connections(count(connections)?);
+    }
+    scenario
+        .prepare(&config, &mut |prepared| {
+            prepared.run(); // warm-up, outside the collected function
+            for _ in 0..runs {
+                prepared.reset();
+                std::hint::black_box(callgrind::twinbench_measured_serve(prepared));
+            }
+        })
+        .map_err(|e| e.to_string())
+}
