@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use twinbench::{AnyScenario, NetModel, Report, RunConfig, Variant};
 
-use crate::table::{Row, print_table};
+use crate::table::{Meta, Row, print_table};
 use crate::{BuildInfo, callgrind, report, timing};
 
 const HELP: &str = "\
@@ -26,7 +26,8 @@ OPTIONS (the table; `instructions` and `scaling` take those marked):
     --connections N    override every scenario's connection count     [instructions]
     --sweep N,N,...    scaling: the connection counts to sweep        [scaling only]
     --format FORMAT    text (default), markdown or json
-    --runs N           timed runs per sample (default 20; instructions: measured runs, default 3)
+    --runs N           serves per variant per timed sample (default: calibrated to ~2 ms);
+                       instructions: measured serves per count (default 3)
                                                                       [instructions]
     --no-instructions  skip the callgrind column (it needs valgrind, and ~1 minute)
     -h, --help         this text
@@ -309,60 +310,100 @@ fn table(options: &Options<'_>) -> Result<(), String> {
     progress("");
 
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let instructions = !options.no_instructions && callgrind::available();
-    let counting = twinbench::alloc::is_counting();
-    let mut rows = Vec::new();
-    let total = agreed.len() * options.variants.len();
-    for &scenario in &agreed {
-        for &variant in &options.variants {
+    let instructions = if options.no_instructions {
+        Err("not asked for (--no-instructions)")
+    } else if callgrind::available() {
+        Ok(())
+    } else {
+        Err("valgrind is not installed (apt-get install valgrind)")
+    };
+    let allocations = if twinbench::alloc::is_counting() {
+        Ok(())
+    } else {
+        Err("twinbench::alloc::CountingAllocator is not the global allocator")
+    };
+    let plan = timing::Plan {
+        runs: options.runs,
+        ..timing::Plan::DEFAULT
+    };
+    let configs: Vec<RunConfig> = options
+        .variants
+        .iter()
+        .map(|&variant| config(options, variant))
+        .collect();
+    let timed: Vec<(&dyn AnyScenario, &[RunConfig])> =
+        agreed.iter().map(|&s| (s, &configs[..])).collect();
+    let measured = timing::paired_rounds(&timed, plan, &mut |round| {
+        // A piped run gets a line every ten rounds, a terminal every round.
+        if round % 10 == 0 || round == plan.samples || std::io::stderr().is_terminal() {
             progress(&format!(
-                "[{:>3}/{total}] {} {variant}",
-                rows.len() + 1,
-                scenario.name()
+                "timing: round {round}/{} of paired samples",
+                plan.samples
             ));
-            let config = config(options, variant);
-            let requests = requests(scenario, options.connections);
-            let ns_per_request =
-                timing::ns_per_request(scenario, &config, 9, options.runs.unwrap_or(20))
-                    .map_err(|e| e.to_string())?;
-            let allocations_per_request = if counting {
-                Some(allocations_per_serve(scenario, &config)? as f64 / requests)
-            } else {
-                None
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for (&scenario, paired) in agreed.iter().zip(&measured) {
+        let requests = requests(scenario, options.connections);
+        for (config, timed) in configs.iter().zip(&paired.variants) {
+            let variant = config.variant;
+            let allocations = match allocations {
+                Ok(()) => Ok(allocations_per_serve(scenario, config)? as f64 / requests),
+                Err(why) => Err(why),
             };
-            let instructions_per_request = if instructions {
-                let runs = INSTRUCTION_RUNS;
-                let count = callgrind::instructions(&exe, scenario.name(), &config, runs)?;
-                Some(count as f64 / (f64::from(runs) * requests))
-            } else {
-                None
+            let instructions = match instructions {
+                Ok(()) => {
+                    progress(&format!(
+                        "counting {} {variant} under callgrind",
+                        scenario.name()
+                    ));
+                    let runs = INSTRUCTION_RUNS;
+                    let count = callgrind::instructions(&exe, scenario.name(), config, runs)?;
+                    Ok(count as f64 / (f64::from(runs) * requests))
+                }
+                Err(why) => Err(why),
+            };
+            let ratio = |wall| {
+                (variant != Variant::Manual)
+                    .then(|| paired.ratio(variant, Variant::Manual, wall))
+                    .flatten()
             };
             rows.push(Row {
                 scenario: scenario.name(),
                 variant,
-                ns_per_request,
-                instructions_per_request,
-                allocations_per_request,
+                connections: options.connections.unwrap_or(scenario.config().connections),
+                samples: plan.samples,
+                runs_per_sample: paired.runs,
+                cpu_ns: timing::Estimate::of(&timed.cpu),
+                wall_ns: timing::Estimate::of(&timed.wall),
+                cpu_ratio: ratio(false),
+                wall_ratio: ratio(true),
+                instructions,
                 state_bytes: match variant {
                     Variant::Manual => scenario.machine_size(),
                     _ => scenario.future_size(),
                 },
+                allocations,
             });
         }
     }
     progress("");
     if !rows.is_empty() {
-        print_table(&rows, options.format);
+        let meta = Meta {
+            syscalls: options.syscalls,
+            io: "fake",
+        };
+        print_table(&rows, options.format, &meta);
     }
     if options.format == Format::Text {
-        if !instructions && !options.no_instructions {
-            println!("(instructions/request need valgrind: apt-get install valgrind)");
+        if let Err(why) = instructions
+            && !options.no_instructions
+        {
+            println!("(no instructions/request: {why})");
         }
-        if !counting {
-            println!(
-                "(allocations are not counted: make twinbench::alloc::CountingAllocator the \
-                 #[global_allocator], as twinbench_harness::main! does)"
-            );
+        if let Err(why) = allocations {
+            println!("(allocations are not counted: {why}; twinbench_harness::main! installs it)");
         }
     }
     if disagreed.is_empty() {

@@ -1,96 +1,225 @@
-//! The comparison table: one row per scenario × variant, as text, Markdown or JSON.
+//! The comparison table: one row per scenario × variant, as text (grouped headers, within 100
+//! columns), Markdown or JSON. Markdown and JSON carry the same fields; the text table shows
+//! the ones a reader compares at a glance.
 
+use serde_json::{Value, json};
 use twinbench::Variant;
 
 use crate::cli::Format;
+use crate::timing::Estimate;
 
 /// One row of the table.
 pub(crate) struct Row {
     pub scenario: &'static str,
     pub variant: Variant,
-    pub ns_per_request: f64,
-    pub instructions_per_request: Option<f64>,
-    pub allocations_per_request: Option<f64>,
+    pub connections: usize,
+    /// Paired samples behind the times, and serves per sample.
+    pub samples: usize,
+    pub runs_per_sample: u32,
+    /// Thread CPU time per request over the samples (the table's clock).
+    pub cpu_ns: Estimate,
+    /// Wall time per request over the samples.
+    pub wall_ns: Estimate,
+    /// Per-sample ratio to `manual`, CPU and wall clock; `None` for `manual` itself or when no
+    /// `manual` row was measured.
+    pub cpu_ratio: Option<Estimate>,
+    pub wall_ratio: Option<Estimate>,
+    /// Instructions per request, or why there are none.
+    pub instructions: Result<f64, &'static str>,
     pub state_bytes: usize,
+    /// Allocations per request, or why they are not counted.
+    pub allocations: Result<f64, &'static str>,
 }
 
-pub(crate) fn print_table(rows: &[Row], format: Format) {
-    let manual = |row: &Row| {
+/// How and where the table was measured.
+pub(crate) struct Meta {
+    pub syscalls: bool,
+    pub io: &'static str,
+}
+
+impl Meta {
+    fn json(&self) -> Value {
+        json!({
+            "twinbench_version": env!("CARGO_PKG_VERSION"),
+            "rustc": env!("TWINBENCH_RUSTC_VERSION"),
+            "cpu": cpu_model(),
+            "cores": std::thread::available_parallelism().map_or(1, usize::from),
+            "kernel": kernel(),
+            "syscalls": self.syscalls,
+            "io": self.io,
+            "clock": "thread CPU time (CLOCK_THREAD_CPUTIME_ID); wall time beside it",
+            "interval": "distribution-free 95% confidence interval for the median of the per-sample ratios",
+        })
+    }
+}
+
+/// The CPU's model name, from `/proc/cpuinfo`.
+pub(crate) fn cpu_model() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+        .map(|(_, name)| name.trim().to_owned())
+}
+
+/// The kernel's release, from `/proc/sys/kernel/osrelease`.
+pub(crate) fn kernel() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+    Some(format!("Linux {}", text.trim()))
+}
+
+impl Row {
+    fn manual<'r>(&self, rows: &'r [Row]) -> Option<&'r Row> {
         rows.iter()
-            .find(|r| r.scenario == row.scenario && r.variant == Variant::Manual)
-    };
-    let ratio = |value: Option<f64>, base: Option<f64>| value.zip(base).map(|(v, b)| v / b);
-    if format == Format::Json {
-        let items: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|row| {
-                let base = manual(row);
-                serde_json::json!({
-                    "scenario": row.scenario,
-                    "variant": row.variant.name(),
-                    "ns_per_request": row.ns_per_request,
-                    "ns_ratio_to_manual":
-                        ratio(Some(row.ns_per_request), base.map(|b| b.ns_per_request)),
-                    "instructions_per_request": row.instructions_per_request,
-                    "instructions_ratio_to_manual": ratio(
-                        row.instructions_per_request,
-                        base.and_then(|b| b.instructions_per_request)
-                    ),
-                    "allocations_per_request": row.allocations_per_request,
-                    "state_bytes": row.state_bytes,
+            .find(|r| r.scenario == self.scenario && r.variant == Variant::Manual)
+    }
+
+    fn instruction_ratio(&self, rows: &[Row]) -> Option<f64> {
+        let base = self.manual(rows)?.instructions.ok()?;
+        Some(self.instructions.ok()? / base)
+    }
+
+    fn instruction_overhead(&self, rows: &[Row]) -> Option<f64> {
+        let base = self.manual(rows)?.instructions.ok()?;
+        Some(self.instructions.ok()? - base)
+    }
+
+    fn json(&self, rows: &[Row]) -> Value {
+        let estimate = |e: Option<Estimate>| {
+            e.map(|e| {
+                json!({
+                    "median": e.median, "low": e.low, "high": e.high,
+                    "distinct_from_manual": e.excludes(1.0),
                 })
             })
-            .collect();
-        let text = serde_json::to_string_pretty(&items).expect("plain values serialise");
-        println!("{text}");
-        return;
+        };
+        let ratio_reason = (self.variant != Variant::Manual && self.cpu_ratio.is_none())
+            .then_some("no manual row was measured");
+        let mut unavailable = serde_json::Map::new();
+        if let Err(why) = self.instructions {
+            unavailable.insert("instructions".into(), why.into());
+        }
+        if let Err(why) = self.allocations {
+            unavailable.insert("allocations".into(), why.into());
+        }
+        if let Some(why) = ratio_reason {
+            unavailable.insert("ratios".into(), why.into());
+        }
+        json!({
+            "scenario": self.scenario,
+            "variant": self.variant.name(),
+            "connections": self.connections,
+            "samples": self.samples,
+            "runs_per_sample": self.runs_per_sample,
+            "cpu_ns_per_request": self.cpu_ns.median,
+            "wall_ns_per_request": self.wall_ns.median,
+            "cpu_ratio_to_manual": estimate(self.cpu_ratio),
+            "wall_ratio_to_manual": estimate(self.wall_ratio),
+            "cpu_overhead_ns_per_request": self.manual(rows).map(|m| self.cpu_ns.median - m.cpu_ns.median),
+            "instructions_per_request": self.instructions.ok(),
+            "instructions_ratio_to_manual": self.instruction_ratio(rows),
+            "instructions_overhead_per_request": self.instruction_overhead(rows),
+            "state_bytes": self.state_bytes,
+            "allocations_per_request": self.allocations.ok(),
+            "unavailable": unavailable,
+        })
     }
+}
+
+/// A ratio and its interval: `1.38 (1.31–1.45)`, or `≈1.00 (0.97–1.04)` when the interval
+/// holds 1 and the variant cannot be told from `manual` in this run.
+fn ratio_cell(ratio: Option<Estimate>, variant: Variant) -> String {
+    match ratio {
+        None if variant == Variant::Manual => "1".to_owned(),
+        None => "-".to_owned(),
+        Some(e) if !e.excludes(1.0) => format!("≈{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
+        Some(e) => format!("{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
+    }
+}
+
+fn number(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
+}
+
+fn signed(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:+.1}"))
+}
+
+pub(crate) fn print_table(rows: &[Row], format: Format, meta: &Meta) {
+    match format {
+        Format::Json => {
+            let document = json!({
+                "meta": meta.json(),
+                "rows": rows.iter().map(|row| row.json(rows)).collect::<Vec<_>>(),
+            });
+            let text = serde_json::to_string_pretty(&document).expect("plain values serialise");
+            println!("{text}");
+        }
+        Format::Markdown => print_markdown(rows),
+        Format::Text => print_text(rows),
+    }
+}
+
+fn print_markdown(rows: &[Row]) {
+    println!(
+        "| scenario | variant | CPU ns/req | × manual (95% CI) | wall ns/req | wall × manual (95% CI) \
+         | instr/req | instr × manual | instr overhead | state bytes | allocs/req |"
+    );
+    println!("|---|---|{}", "---:|".repeat(9));
+    for row in rows {
+        println!(
+            "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            row.scenario,
+            row.variant,
+            row.cpu_ns.median,
+            ratio_cell(row.cpu_ratio, row.variant),
+            row.wall_ns.median,
+            ratio_cell(row.wall_ratio, row.variant),
+            number(row.instructions.ok(), 1),
+            number(row.instruction_ratio(rows), 2),
+            signed(row.instruction_overhead(rows)),
+            row.state_bytes,
+            number(row.allocations.ok(), 2),
+        );
+    }
+}
+
+fn print_text(rows: &[Row]) {
     let header = [
-        "scenario",
-        "variant",
-        "ns/req",
-        "× manual",
-        "overhead ns/req",
-        "instr/req",
-        "× manual",
-        "overhead instr/req",
-        "state bytes",
-        "allocs/req",
+        "scenario", "variant", "ns/req", "ratio", "95% CI", "instr", "ratio", "extra", "bytes",
+        "allocs",
     ];
-    let dash = || "-".to_owned();
+    // Column groups: (title, first column, last column).
+    let groups = [
+        ("CPU time per request", 2, 4),
+        ("instructions/request", 5, 7),
+        ("memory", 8, 9),
+    ];
+    let interval =
+        |e: Option<Estimate>| e.map_or_else(String::new, |e| format!("{:.2}–{:.2}", e.low, e.high));
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            let base = manual(row);
-            let ns_base = base.map(|b| b.ns_per_request);
-            let instr = row.instructions_per_request;
-            let instr_base = base.and_then(|b| b.instructions_per_request);
+            let ratio = match row.cpu_ratio {
+                None if row.variant == Variant::Manual => "1".to_owned(),
+                None => "-".to_owned(),
+                Some(e) if !e.excludes(1.0) => format!("≈{:.2}", e.median),
+                Some(e) => format!("{:.2}", e.median),
+            };
             vec![
                 row.scenario.to_owned(),
                 row.variant.name().to_owned(),
-                format!("{:.1}", row.ns_per_request),
-                ratio(Some(row.ns_per_request), ns_base).map_or_else(dash, |r| format!("{r:.2}")),
-                ns_base.map_or_else(dash, |b| format!("{:+.1}", row.ns_per_request - b)),
-                instr.map_or_else(dash, |v| format!("{v:.1}")),
-                ratio(instr, instr_base).map_or_else(dash, |r| format!("{r:.2}")),
-                instr
-                    .zip(instr_base)
-                    .map_or_else(dash, |(v, b)| format!("{:+.1}", v - b)),
+                format!("{:.1}", row.cpu_ns.median),
+                ratio,
+                interval(row.cpu_ratio),
+                number(row.instructions.ok(), 1),
+                number(row.instruction_ratio(rows), 2),
+                signed(row.instruction_overhead(rows)),
                 row.state_bytes.to_string(),
-                row.allocations_per_request
-                    .map_or_else(dash, |a| format!("{a:.2}")),
+                number(row.allocations.ok(), 2),
             ]
         })
         .collect();
-    if format == Format::Markdown {
-        println!("| {} |", header.join(" | "));
-        println!("|---|---|{}", "---:|".repeat(header.len() - 2));
-        for c in &cells {
-            println!("| {} |", c.join(" | "));
-        }
-        return;
-    }
-    let widths: Vec<usize> = (0..header.len())
+    let mut widths: Vec<usize> = (0..header.len())
         .map(|i| {
             cells
                 .iter()
@@ -100,25 +229,67 @@ pub(crate) fn print_table(rows: &[Row], format: Format) {
                 .unwrap_or(0)
         })
         .collect();
-    let line = |c: &[&str]| {
+    const GAP: &str = "  ";
+    const SEPARATOR: &str = " │ ";
+    let span = |widths: &[usize], first: usize, last: usize| {
+        widths[first..=last].iter().sum::<usize>() + GAP.len() * (last - first)
+    };
+    // A group's title must fit over its columns: widen its last column when it does not.
+    for &(title, first, last) in &groups {
+        let room = span(&widths, first, last);
+        if title.chars().count() > room {
+            widths[last] += title.chars().count() - room;
+        }
+    }
+    let before = |i: usize| {
+        if groups.iter().any(|&(_, first, _)| first == i) {
+            SEPARATOR
+        } else if i == 0 {
+            ""
+        } else {
+            GAP
+        }
+    };
+    let line = |c: &[&str]| -> String {
         c.iter()
             .enumerate()
             .map(|(i, s)| {
+                let w = widths[i];
                 if i < 2 {
-                    format!("{s:<w$}", w = widths[i])
+                    format!("{}{s:<w$}", before(i))
                 } else {
-                    format!("{s:>w$}", w = widths[i])
+                    format!("{}{s:>w$}", before(i))
                 }
             })
-            .collect::<Vec<_>>()
-            .join("  ")
+            .collect()
     };
+    let mut titles = format!("{:w$}", "", w = widths[0] + GAP.len() + widths[1]);
+    for &(title, first, last) in &groups {
+        let room = span(&widths, first, last);
+        titles.push_str(SEPARATOR);
+        titles.push_str(&format!("{title:^room$}"));
+    }
     println!();
+    println!("{}", titles.trim_end());
     println!("{}", line(&header));
-    for c in &cells {
+    let mut previous = "";
+    for (row, c) in rows.iter().zip(&cells) {
+        if !previous.is_empty() && previous != row.scenario {
+            println!();
+        }
+        previous = row.scenario;
         println!(
             "{}",
             line(&c.iter().map(String::as_str).collect::<Vec<_>>())
+        );
+    }
+    if let Some(row) = rows.first() {
+        println!(
+            "\nratio: × manual, the median of per-sample ratios of thread CPU time ({} paired \
+             samples),\nwith its 95% CI; ≈: the interval holds 1, so this run cannot tell that \
+             variant from manual.\nextra: instructions over manual's (callgrind: deterministic). \
+             bytes: one connection's state.",
+            row.samples
         );
     }
 }
