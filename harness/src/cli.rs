@@ -525,6 +525,7 @@ fn scaling(options: &Options<'_>) -> Result<(), String> {
                     function: variant.name().to_owned(),
                     value: Some(connections.to_string()),
                     mean_ns: ns,
+                    mean_interval_ns: (ns, ns),
                     requests: None,
                 });
             }
@@ -534,7 +535,7 @@ fn scaling(options: &Options<'_>) -> Result<(), String> {
         let out = target_dir()?.join("twinbench");
         std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
         let path = out.join(format!("scaling-quick-{}.svg", scenario.name()));
-        let chart = report::scaling_chart(scenario.name(), &measured.iter().collect::<Vec<_>>());
+        let chart = report::scaling_chart(scenario.name(), &measured.iter().collect::<Vec<_>>())?;
         std::fs::write(&path, chart).map_err(|e| e.to_string())?;
         println!("\nwrote {}\n", path.display());
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use plotters::prelude::*;
 use serde_json::Value;
 
 /// One benchmark criterion measured.
@@ -20,6 +21,8 @@ pub struct Measured {
     pub value: Option<String>,
     /// Mean time per iteration, ns.
     pub mean_ns: f64,
+    /// criterion's 95% confidence interval for the mean, ns per iteration.
+    pub mean_interval_ns: (f64, f64),
     /// Requests per iteration.
     pub requests: Option<u64>,
 }
@@ -92,6 +95,10 @@ fn parse(new_dir: &Path) -> Option<Measured> {
             .and(benchmark["value_str"].as_str())
             .map(str::to_owned),
         mean_ns: estimates["mean"]["point_estimate"].as_f64()?,
+        mean_interval_ns: (
+            estimates["mean"]["confidence_interval"]["lower_bound"].as_f64()?,
+            estimates["mean"]["confidence_interval"]["upper_bound"].as_f64()?,
+        ),
         requests: benchmark["throughput"]["Elements"].as_u64(),
     })
 }
@@ -108,7 +115,7 @@ pub fn write(measured: &[Measured], out_dir: &Path) -> Result<Vec<PathBuf>, Stri
     };
     let ratios = ratios(measured);
     save("report.md", markdown(measured, &ratios))?;
-    save("ratios.svg", ratio_chart(&ratios))?;
+    save("ratios.svg", ratio_chart(&ratios)?)?;
     let mut sweeps: Vec<&str> = measured
         .iter()
         .filter_map(|m| m.group.strip_suffix("-scaling"))
@@ -117,14 +124,24 @@ pub fn write(measured: &[Measured], out_dir: &Path) -> Result<Vec<PathBuf>, Stri
     for scenario in sweeps {
         let group = format!("{scenario}-scaling");
         let sweep: Vec<&Measured> = measured.iter().filter(|m| m.group == group).collect();
-        save(&format!("{group}.svg"), scaling_chart(scenario, &sweep))?;
+        save(&format!("{group}.svg"), scaling_chart(scenario, &sweep)?)?;
     }
     Ok(written)
 }
 
+/// A variant's time as a multiple of `manual`'s, with an interval from the two means'
+/// confidence intervals (the ratio of the far ends: conservative, the two are independent).
+#[derive(Clone, Debug)]
+struct Ratio {
+    function: String,
+    ratio: f64,
+    low: f64,
+    high: f64,
+}
+
 /// Per group (without parameters): each function's time as a multiple of `manual`'s.
-fn ratios(measured: &[Measured]) -> BTreeMap<String, Vec<(String, f64)>> {
-    let mut by_group: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+fn ratios(measured: &[Measured]) -> BTreeMap<String, Vec<Ratio>> {
+    let mut by_group: BTreeMap<String, Vec<Ratio>> = BTreeMap::new();
     for group in measured
         .iter()
         .filter(|m| m.value.is_none())
@@ -140,24 +157,28 @@ fn ratios(measured: &[Measured]) -> BTreeMap<String, Vec<(String, f64)>> {
         let Some(manual) = in_group.iter().find(|m| m.function == "manual") else {
             continue;
         };
-        let mut row: Vec<(String, f64)> = in_group
+        let mut row: Vec<Ratio> = in_group
             .iter()
-            .map(|m| (m.function.clone(), m.mean_ns / manual.mean_ns))
+            .map(|m| Ratio {
+                function: m.function.clone(),
+                ratio: m.mean_ns / manual.mean_ns,
+                low: m.mean_interval_ns.0 / manual.mean_interval_ns.1,
+                high: m.mean_interval_ns.1 / manual.mean_interval_ns.0,
+            })
             .collect();
-        row.sort_by_key(|(function, _)| variant_rank(function));
+        row.sort_by_key(|r| variant_rank(&r.function));
         by_group.insert(group.clone(), row);
     }
     by_group
 }
 
+/// Report order: the variants as `Variant::ALL` lists them, then the controls, then the rest.
 fn variant_rank(function: &str) -> (usize, String) {
-    let order = [
-        "manual",
-        "async",
-        "async-box-arc",
-        "handwritten-manual",
-        "handwritten-async",
-    ];
+    let order: Vec<&str> = twinbench::Variant::ALL
+        .iter()
+        .map(|v| v.name())
+        .chain(["handwritten-manual", "handwritten-async"])
+        .collect();
     (
         order
             .iter()
@@ -167,18 +188,25 @@ fn variant_rank(function: &str) -> (usize, String) {
     )
 }
 
-fn markdown(measured: &[Measured], ratios: &BTreeMap<String, Vec<(String, f64)>>) -> String {
+fn markdown(measured: &[Measured], ratios: &BTreeMap<String, Vec<Ratio>>) -> String {
     let mut md = String::from(
-        "# twinbench criterion report\n\nMean time per request, and the ratio to `manual` in the same run.\n\n",
+        "# twinbench criterion report\n\nMean time per request, and the ratio to `manual` in \
+         the same run (its interval from the two means' 95% confidence intervals).\n\n",
     );
-    md.push_str("| group | variant | ns/request | × manual |\n|---|---|---:|---:|\n");
+    md.push_str(
+        "| group | variant | ns/request | × manual | interval |\n|---|---|---:|---:|---:|\n",
+    );
     for (group, row) in ratios {
-        for (function, ratio) in row {
+        for r in row {
             let m = measured
                 .iter()
-                .find(|m| &m.group == group && &m.function == function && m.value.is_none());
+                .find(|m| &m.group == group && m.function == r.function && m.value.is_none());
             let ns = m.map_or(f64::NAN, Measured::ns_per_request);
-            let _ = writeln!(md, "| {group} | {function} | {ns:.1} | {ratio:.2} |");
+            let _ = writeln!(
+                md,
+                "| {group} | {} | {ns:.1} | {:.2} | {:.2}–{:.2} |",
+                r.function, r.ratio, r.low, r.high
+            );
         }
     }
     let sweep: Vec<&Measured> = measured.iter().filter(|m| m.value.is_some()).collect();
@@ -201,85 +229,133 @@ fn markdown(measured: &[Measured], ratios: &BTreeMap<String, Vec<(String, f64)>>
     md
 }
 
-const COLORS: [&str; 5] = ["#4c72b0", "#dd8452", "#c44e52", "#8172b3", "#937860"];
-
-fn color(function: &str) -> &'static str {
+/// One colour per variant, in report order.
+fn color(function: &str) -> RGBColor {
+    const COLORS: [RGBColor; 8] = [
+        RGBColor(0x4c, 0x72, 0xb0),
+        RGBColor(0xdd, 0x84, 0x52),
+        RGBColor(0xc4, 0x4e, 0x52),
+        RGBColor(0x55, 0xa8, 0x68),
+        RGBColor(0x81, 0x72, 0xb3),
+        RGBColor(0x93, 0x78, 0x60),
+        RGBColor(0xda, 0x8b, 0xc3),
+        RGBColor(0x8c, 0x8c, 0x8c),
+    ];
     COLORS[variant_rank(function).0.min(COLORS.len() - 1)]
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+fn chart_error(error: impl std::fmt::Display) -> String {
+    format!("drawing a chart: {error}")
 }
 
-/// Horizontal grouped bars: one block per group, one bar per variant, a line at 1.0 (manual).
-fn ratio_chart(ratios: &BTreeMap<String, Vec<(String, f64)>>) -> String {
-    // Room for the longest group name in bold 12 px (about 7.5 px a character).
-    let longest = ratios.keys().map(|g| g.chars().count()).max().unwrap_or(0);
-    let label_w = (longest as f64 * 7.5 + 24.0).max(120.0);
-    let (bar_h, gap, plot_w) = (16.0, 14.0, 520.0);
-    let max = ratios
-        .values()
-        .flatten()
-        .map(|(_, r)| *r)
-        .fold(1.0_f64, f64::max)
-        .ceil()
-        .max(2.0);
-    let x = |ratio: f64| label_w + ratio / max * plot_w;
-    let rows: usize = ratios.values().map(Vec::len).sum();
-    let height = 60.0 + rows as f64 * bar_h + ratios.len() as f64 * gap + 40.0;
-    let width = label_w + plot_w + 120.0;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{label_w}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Time per request as a multiple of manual (criterion mean)</text>\n"
-    );
-    let mut y = 44.0;
-    for tick in 0..=(max as u32) {
-        let tx = x(f64::from(tick));
-        let _ = write!(
-            svg,
-            "<line x1=\"{tx}\" y1=\"{y}\" x2=\"{tx}\" y2=\"{}\" stroke=\"#ddd\"/>\n<text x=\"{tx}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{tick}×</text>\n",
-            height - 34.0,
-            height - 20.0
-        );
-    }
-    for (group, row) in ratios {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
-            label_w - 8.0,
-            y + bar_h - 3.0,
-            escape(group)
-        );
-        for (function, ratio) in row {
-            let _ = write!(
-                svg,
-                "<rect x=\"{label_w}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\"/>\n<text x=\"{:.1}\" y=\"{}\" fill=\"#222\">{} {ratio:.2}×</text>\n",
-                x(*ratio) - label_w,
-                bar_h - 3.0,
-                color(function),
-                x(*ratio) + 4.0,
-                y + bar_h - 5.0,
-                escape(function)
-            );
-            y += bar_h;
+/// Horizontal bars: one block per group, one bar per variant, its interval as a whisker, and
+/// a dashed line at 1 (manual).
+fn ratio_chart(ratios: &BTreeMap<String, Vec<Ratio>>) -> Result<String, String> {
+    let bars: Vec<(&str, &Ratio)> = ratios
+        .iter()
+        .flat_map(|(group, row)| row.iter().map(move |r| (group.as_str(), r)))
+        .collect();
+    let gaps = ratios.len().saturating_sub(1);
+    let slots = bars.len() + gaps;
+    let max = bars
+        .iter()
+        .map(|(_, r)| r.high.max(r.ratio))
+        .fold(1.0_f64, f64::max);
+    let x_max = (max * 1.15).ceil().max(2.0);
+    let longest = bars
+        .iter()
+        .map(|(g, r)| g.len() + r.function.len() + 1)
+        .max()
+        .unwrap_or(10);
+    let height = 90 + 18 * slots as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (820, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Time per request as a multiple of manual (criterion mean, 95% interval)",
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size((longest as u32 * 7 + 16).max(120))
+            .build_cartesian_2d(0.0..x_max, 0.0..slots as f64)
+            .map_err(chart_error)?;
+        // One label per bar, top to bottom in report order.
+        let mut labels = Vec::new();
+        let mut slot = 0usize;
+        let mut previous = "";
+        for (group, r) in &bars {
+            if !previous.is_empty() && previous != *group {
+                slot += 1;
+            }
+            previous = group;
+            labels.push((slots - 1 - slot, format!("{group} {}", r.function)));
+            slot += 1;
         }
-        y += gap;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("× manual")
+            .x_labels(x_max as usize + 1)
+            .x_label_formatter(&|x| format!("{x:.0}×"))
+            .y_labels(slots * 2 + 1)
+            .y_label_formatter(&|y| {
+                let index = (*y - 0.5).round();
+                if ((*y - 0.5) - index).abs() > 0.01 || index < 0.0 {
+                    return String::new();
+                }
+                labels
+                    .iter()
+                    .find(|(slot, _)| *slot as f64 == index)
+                    .map_or_else(String::new, |(_, label)| label.clone())
+            })
+            .draw()
+            .map_err(chart_error)?;
+        for ((_, r), (slot, _)) in bars.iter().zip(&labels) {
+            let y = *slot as f64;
+            let c = color(&r.function);
+            chart
+                .draw_series([Rectangle::new(
+                    [(0.0, y + 0.15), (r.ratio, y + 0.85)],
+                    c.filled(),
+                )])
+                .map_err(chart_error)?;
+            chart
+                .draw_series([ErrorBar::new_horizontal(
+                    y + 0.5,
+                    r.low,
+                    r.ratio,
+                    r.high,
+                    BLACK.stroke_width(1),
+                    6,
+                )])
+                .map_err(chart_error)?;
+            chart
+                .draw_series([Text::new(
+                    format!("{:.2}×", r.ratio),
+                    (r.high.max(r.ratio) + x_max * 0.01, y + 0.8),
+                    ("sans-serif", 11),
+                )])
+                .map_err(chart_error)?;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(1.0, 0.0), (1.0, slots as f64)],
+                5,
+                4,
+                BLACK.stroke_width(1),
+            ))
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
     }
-    let one = x(1.0);
-    let _ = writeln!(
-        svg,
-        "<line x1=\"{one}\" y1=\"40\" x2=\"{one}\" y2=\"{}\" stroke=\"#333\" stroke-dasharray=\"4 3\"/>\n</svg>",
-        height - 34.0
-    );
-    svg
+    Ok(svg)
 }
 
-/// `scenario`'s ns/request against connections (log scale), one line per variant.
-pub fn scaling_chart(scenario: &str, sweep: &[&Measured]) -> String {
-    let (left, top, plot_w, plot_h) = (70.0, 40.0, 520.0, 300.0);
+/// `scenario`'s ns/request against connections (log scale), one line with point markers per
+/// variant, in report order.
+pub fn scaling_chart(scenario: &str, sweep: &[&Measured]) -> Result<String, String> {
     let points: Vec<(String, f64, f64)> = sweep
         .iter()
         .filter_map(|m| {
@@ -290,80 +366,79 @@ pub fn scaling_chart(scenario: &str, sweep: &[&Measured]) -> String {
             ))
         })
         .collect();
-    let max_x = points
-        .iter()
-        .map(|p| p.1)
-        .fold(1.0_f64, f64::max)
-        .log10()
-        .max(1.0);
-    let max_y = points.iter().map(|p| p.2).fold(1.0_f64, f64::max) * 1.1;
-    let px = |c: f64| left + c.log10() / max_x * plot_w;
-    let py = |ns: f64| top + plot_h - ns / max_y * plot_h;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{left}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}: ns per request against connections</text>\n\
-         <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>\n<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>\n",
-        left + plot_w + 150.0,
-        top + plot_h + 60.0,
-        escape(scenario),
-        top + plot_h,
-        left + plot_w,
-        top + plot_h,
-        top + plot_h
-    );
-    let mut connections: Vec<f64> = points.iter().map(|p| p.1).collect();
-    connections.sort_by(f64::total_cmp);
-    connections.dedup();
-    for c in &connections {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{c}</text>",
-            px(*c),
-            top + plot_h + 18.0
-        );
-    }
-    let _ = writeln!(
-        svg,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">connections (log scale)</text>",
-        left + plot_w / 2.0,
-        top + plot_h + 40.0
-    );
-    for i in 0..=4 {
-        let ns = max_y * f64::from(i) / 4.0;
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">{ns:.0}</text>",
-            left - 6.0,
-            py(ns) + 4.0
-        );
-    }
+    let x_max = points.iter().map(|p| p.1).fold(1.0_f64, f64::max) * 2.0;
+    let y_max = nice_ceiling(points.iter().map(|p| p.2).fold(1.0_f64, f64::max) * 1.1);
     let mut functions: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
     functions.sort_by_key(|f| variant_rank(f));
     functions.dedup();
-    for (i, function) in functions.iter().enumerate() {
-        let line: Vec<String> = points
-            .iter()
-            .filter(|p| p.0 == *function)
-            .map(|p| format!("{:.1},{:.1}", px(p.1), py(p.2)))
-            .collect();
-        let c = color(function);
-        let _ = writeln!(
-            svg,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>",
-            line.join(" ")
-        );
-        let ly = top + 10.0 + i as f64 * 18.0;
-        let _ = writeln!(
-            svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{c}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            left + plot_w + 16.0,
-            ly - 10.0,
-            left + plot_w + 32.0,
-            ly,
-            escape(function)
-        );
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 440)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{scenario}: time per request against connections"),
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0.5..x_max).log_scale(), 0.0..y_max)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("connections (log scale)")
+            .y_desc("ns per request")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()
+            .map_err(chart_error)?;
+        for function in &functions {
+            let c = color(function);
+            let line: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|p| p.0 == *function)
+                .map(|p| (p.1, p.2))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), c.stroke_width(2)))
+                .map_err(chart_error)?
+                .label(*function)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], c.stroke_width(2)));
+            chart
+                .draw_series(line.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(chart_error)?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
     }
-    svg.push_str("</svg>\n");
-    svg
+    Ok(svg)
+}
+
+/// The next round number (1, 2 or 5 times a power of ten) at or above `value`.
+fn nice_ceiling(value: f64) -> f64 {
+    let power = 10_f64.powf(value.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|step| step * power)
+        .find(|&nice| nice >= value)
+        .unwrap_or(10.0 * power)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceilings_are_round() {
+        assert_eq!(nice_ceiling(173.0), 200.0);
+        assert_eq!(nice_ceiling(49.0), 50.0);
+        assert_eq!(nice_ceiling(1000.0), 1000.0);
+    }
 }
