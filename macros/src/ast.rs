@@ -144,7 +144,7 @@ pub struct ForRange {
 pub enum Delim {
     /// A literal (`b'\n'` becomes `b"\n"` with the same span).
     Bytes(LitByteStr),
-    /// Anything implementing `::twinbench::Delimiter`.
+    /// Anything implementing `::twinbench::__private::Delimiter`.
     Expr(Box<UserExpr>),
 }
 

@@ -43,8 +43,8 @@ use proc_macro::TokenStream;
 ///   integer literal (not 0) or a const path.
 /// - `requests = EXPR` (default 1): requests per connection, for throughput.
 /// - `client(send = EXPR, expect = EXPR)` (required): what each client sends and expects back,
-///   anything implementing `ClientBytes` (byte strings, `&'static [u8]` consts, or a
-///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index). The client sends
+///   each a byte string, a `&'static [u8]` const, or a
+///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index. The client sends
 ///   everything at once.
 /// - `client(exchanges = [(REQUEST, REPLY), …])` instead: a lock-step client that sends each
 ///   request only after the whole reply to the previous one arrived.
@@ -54,8 +54,9 @@ use proc_macro::TokenStream;
 ///
 /// Each I/O step is a wait point: a state of the machine, an `.await` of the async fn.
 ///
-/// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or any
-///   `Delimiter`); as `let NAME: usize = read_until(…);` it gives the offset just past it.
+/// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or an
+///   expression of type `u8`, `[u8]`, `[u8; N]` or a reference to one); as
+///   `let NAME: usize = read_until(…);` it gives the offset just past it.
 /// - `read_exact(N)`: reads until `buf` holds at least `N` bytes.
 /// - `write(BYTES)`: writes all of a `&[u8]` (re-evaluated when the machine resumes: keep it
 ///   pure).

@@ -150,7 +150,7 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
     let io = Ident::new("io", Span::mixed_site());
     let client_bytes = |expr: &Expr| {
         quote_spanned! {first_span(expr)=>
-            ::twinbench::ClientBytes::for_conn(&(#expr), #conn)
+            ::twinbench::__private::ClientBytes::for_conn(&(#expr), #conn)
         }
     };
     let client = match &args.client {
@@ -220,7 +220,7 @@ pub trait RenderPlain {
             Delim::Bytes(bytes) => bytes.to_token_stream(),
             Delim::Expr(expr) => {
                 let expr = self.expr(expr);
-                quote_spanned!(first_span(&expr)=> ::twinbench::Delimiter::as_bytes(&(#expr)))
+                quote_spanned!(first_span(&expr)=> ::twinbench::__private::Delimiter::as_bytes(&(#expr)))
             }
         }
     }

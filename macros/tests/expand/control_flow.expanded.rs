@@ -18,8 +18,11 @@ impl ::twinbench::Scenario for ControlFlow {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"ab;yield;cd;skip;quit;xyz"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(
+                &(b"ab;yield;cd;skip;quit;xyz"),
+                conn,
+            ),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
         )
     }
     fn machine(&self) -> ControlFlowMachine {
@@ -55,7 +58,7 @@ impl ControlFlow {
         loop {
             let end: usize = loop {
                 if let ::core::option::Option::Some(found) = buf
-                    .find(::twinbench::Delimiter::as_bytes(&(SEMICOLON)))
+                    .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
                 {
                     break found;
                 }
@@ -178,7 +181,10 @@ impl ::twinbench::Machine for ControlFlowMachine {
         loop {
             match self.state {
                 ControlFlowState::ReadUntil => {
-                    match self.buf.find(::twinbench::Delimiter::as_bytes(&(SEMICOLON))) {
+                    match self
+                        .buf
+                        .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
+                    {
                         ::core::option::Option::Some(found) => {
                             self.end = found;
                             if &self.buf.filled()[..self.end] == b"quit;" {

@@ -21,8 +21,8 @@ impl ::twinbench::Scenario for Echo {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"hello world\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"hello world\n"), conn),
         )
     }
     fn machine(&self) -> EchoMachine {

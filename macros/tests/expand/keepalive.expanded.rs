@@ -21,8 +21,11 @@ impl ::twinbench::Scenario for Keepalive {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(
+                &(b"a\nbb\nccc\ndddd\n"),
+                conn,
+            ),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
         )
     }
     fn machine(&self) -> KeepaliveMachine {
