@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
 use syn::Visibility;
 
-use crate::expand::Names;
+use crate::names::Names;
 
 /// The errors, then stubs with the generated items' names.
 pub fn expand(names: &Names, error: syn::Error) -> TokenStream {

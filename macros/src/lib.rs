@@ -4,14 +4,10 @@
 //! checked tree; the two back ends (`expand::machine`, `expand::async_fn`) read that tree and
 //! nothing else. On any mistake, `fallback` stands in stub items behind the errors.
 
-mod ast;
-mod attr;
-mod ctxt;
 mod expand;
 mod fallback;
-mod resolve;
-mod source;
-mod validate;
+mod internals;
+mod names;
 
 #[cfg(test)]
 mod tests;

@@ -7,9 +7,10 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
-use super::{Names, RenderPlain, buffer_generic, doc, lower};
-use crate::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
-use crate::validate::Checked;
+use super::{RenderPlain, buffer_generic, doc, lower};
+use crate::internals::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use crate::internals::validate::Checked;
+use crate::names::Names;
 
 pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
     let emitter = Emitter {

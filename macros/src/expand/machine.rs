@@ -24,10 +24,13 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use super::{Names, RenderPlain, buffer_generic, doc, first_span, lower};
-use crate::ast::{Binding, BindingId, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
-use crate::source::Source;
-use crate::validate::Checked;
+use super::{RenderPlain, buffer_generic, doc, first_span, lower};
+use crate::internals::ast::{
+    Binding, BindingId, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr,
+};
+use crate::internals::source::Source;
+use crate::internals::validate::Checked;
+use crate::names::Names;
 
 /// The generated items, and the expression `Scenario::machine` builds a fresh machine with.
 pub struct Output {
@@ -116,11 +119,11 @@ impl Slots {
         ident.set_span(binding.ident.span());
         let ty = &binding.ty;
         let init = match binding.kind {
-            crate::ast::BindingKind::LoopVar => quote!(0),
+            crate::internals::ast::BindingKind::LoopVar => quote!(0),
             _ => quote_spanned!(first_span(ty)=> ::core::default::Default::default()),
         };
         let doc = match binding.kind {
-            crate::ast::BindingKind::LoopVar => {
+            crate::internals::ast::BindingKind::LoopVar => {
                 format!("The variable of {}.", binding.source.describe())
             }
             _ => format!("From {}.", binding.source.describe()),

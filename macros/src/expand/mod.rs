@@ -7,16 +7,17 @@ mod async_fn;
 mod machine;
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
-use syn::{Expr, ItemFn, LitStr, Visibility};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Expr, ItemFn, LitStr};
 
-use crate::ast::{Binding, Block, Delim, Hole, Scenario, Stmt, StmtKind, UserExpr};
-use crate::attr::ClientSpec;
-use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::resolve::HOLE_PREFIX;
-use crate::validate::{self, Checked};
+use crate::internals::ast::{Binding, Block, Delim, Hole, Scenario, Stmt, StmtKind, UserExpr};
+use crate::internals::attr::{self, ClientSpec};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::parse;
+use crate::internals::resolve::HOLE_PREFIX;
+use crate::internals::validate::{self, Checked};
+use crate::names::Names;
 
 /// Expands `#[scenario(args)] item`. A mistake in the scenario is reported as compile errors
 /// followed by stub items (`Ok`); only an item that is not a fn at all is an `Err`.
@@ -27,77 +28,19 @@ pub fn scenario(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     };
     let names = Names::new(&func.vis, &func.sig.ident, &func.attrs);
     let cx = Ctxt::new();
-    let scenario = Scenario::from_syn(&cx, args, func);
-    match validate::check(cx, scenario) {
+    let args = attr::parse(&cx, args);
+    let scenario = parse::scenario(&cx, func);
+    match validate::check(cx, scenario, args) {
         Ok(checked) => Ok(generate(&checked, &names)),
         Err(error) => Ok(fallback::expand(&names, error)),
     }
 }
 
-/// The names of the generated items, derived from the fn's name: `echo` → `Echo`,
-/// `EchoMachine`, `EchoState`.
-pub struct Names {
-    pub vis: Visibility,
-    /// The user's fn: `echo`.
-    pub func: Ident,
-    /// The fn's doc attributes, repeated on the scenario type.
-    pub docs: Vec<syn::Attribute>,
-    /// The scenario value's type: `Echo`.
-    pub scenario: Ident,
-    pub machine: Ident,
-    pub state: Ident,
-}
-
-impl Names {
-    pub fn new(vis: &Visibility, func: &Ident, attrs: &[syn::Attribute]) -> Self {
-        let camel = camel_case(&func.unraw().to_string());
-        let span = func.span();
-        Names {
-            vis: vis.clone(),
-            func: func.clone(),
-            docs: attrs
-                .iter()
-                .filter(|attr| attr.path().is_ident("doc"))
-                .cloned()
-                .collect(),
-            scenario: Ident::new(&camel, span),
-            machine: format_ident!("{}Machine", camel, span = span),
-            state: format_ident!("{}State", camel, span = span),
-        }
-    }
-
-    /// The scenario's name as written: `"echo"`.
-    pub fn name_str(&self) -> String {
-        self.func.unraw().to_string()
-    }
-}
-
-/// `keep_alive` → `KeepAlive`. A name that would not start with a letter gets a `Scenario`
-/// prefix (`_0` → `Scenario0`).
-fn camel_case(snake: &str) -> String {
-    let mut camel = String::new();
-    for word in snake.split('_') {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            camel.extend(first.to_uppercase());
-            camel.push_str(chars.as_str());
-        }
-    }
-    if camel == "Self"
-        || camel
-            .chars()
-            .next()
-            .is_none_or(|first| !first.is_alphabetic())
-    {
-        camel.insert_str(0, "Scenario");
-    }
-    camel
-}
-
 fn generate(checked: &Checked, names: &Names) -> TokenStream {
     let Scenario {
-        attrs, vis, name, ..
+        attrs, vis, sig, ..
     } = &checked.scenario;
+    let name = &sig.ident;
     let Names { scenario: ty, .. } = names;
     let machine = machine::expand(checked, names);
     let serve_conn = async_fn::expand(checked, names);

@@ -8,7 +8,7 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Token, parenthesized};
 
-use crate::ctxt::Ctxt;
+use crate::internals::ctxt::Ctxt;
 
 mod kw {
     syn::custom_keyword!(connections);

@@ -14,8 +14,9 @@ use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Token};
 
-use crate::ast::{BindingId, Hole, HoleTarget, STEPS, UserExpr, bare_call_name};
-use crate::ctxt::Ctxt;
+use crate::internals::ast::{BindingId, Hole, HoleTarget, UserExpr};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::parse::{STEPS, bare_call_name};
 
 /// The standard macros whose format string may capture names inline (`"{end}"`).
 const FORMAT_MACROS: &[&str] = &[
