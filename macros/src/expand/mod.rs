@@ -5,19 +5,20 @@
 
 mod async_fn;
 mod machine;
+mod plain;
 
-use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::{Expr, ItemFn, LitStr};
+use syn::{Expr, ItemFn};
 
 use crate::fallback;
-use crate::internals::ast::{Binding, Block, Delim, Hole, Scenario, Stmt, StmtKind, UserExpr};
+use crate::internals::ast::Scenario;
 use crate::internals::attr::{self, ClientSpec};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::parse;
-use crate::internals::resolve::HOLE_PREFIX;
 use crate::internals::validate::{self, Checked};
 use crate::names::Names;
+use plain::{doc, first_span};
 
 /// Expands `#[scenario(args)] item`. A mistake in the scenario is reported as compile errors
 /// followed by stub items (`Ok`); only an item that is not a fn at all is an `Err`.
@@ -143,162 +144,4 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
             }
         }
     }
-}
-
-/// What both back ends render alike: the statements without a wait, as plain Rust. Each back
-/// end supplies only how a user expression reads `buf` and the bindings (`expr`), and how it
-/// renders a nested block (`block`, which comes back here for these statements). Sharing the
-/// rendering, not copying it, is what keeps the two twins' wait-free code identical.
-pub trait RenderPlain {
-    /// A user expression, with `buf` and the bindings mapped to the back end's storage.
-    fn expr(&self, expr: &UserExpr) -> TokenStream;
-    /// A nested block.
-    fn block(&self, block: &Block) -> TokenStream;
-    /// The scenario's bindings (for a `for` loop's variable, a local in both twins).
-    fn bindings(&self) -> &[Binding];
-
-    /// A delimiter argument: a byte literal as it is, an expression through `Delimiter`.
-    fn delim(&self, delim: &Delim) -> TokenStream {
-        match delim {
-            Delim::Bytes(bytes) => bytes.to_token_stream(),
-            Delim::Expr(expr) => {
-                let expr = self.expr(expr);
-                quote_spanned!(first_span(&expr)=> ::twinbench::__private::Delimiter::as_bytes(&(#expr)))
-            }
-        }
-    }
-
-    /// `Compute`, `if`, `while`, `loop`, `for`, a block, `break`, `continue`. The other
-    /// statements (`let`, `consume`, the waits) are each back end's own.
-    fn plain(&self, stmt: &Stmt) -> TokenStream {
-        let span = stmt.source.span;
-        match &stmt.kind {
-            StmtKind::Compute { expr } => {
-                let expr = self.expr(expr);
-                quote!(#expr;)
-            }
-            StmtKind::If { arms, otherwise } => {
-                let arms = arms.iter().map(|arm| {
-                    let (cond, body) = (self.expr(&arm.cond), self.block(&arm.body));
-                    quote!(if #cond { #body })
-                });
-                let otherwise = otherwise.as_ref().map(|otherwise| {
-                    let body = self.block(otherwise);
-                    quote!(else { #body })
-                });
-                quote!(#(#arms)else* #otherwise)
-            }
-            StmtKind::While { cond, body } => {
-                let (cond, body) = (self.expr(cond), self.block(body));
-                quote!(while #cond { #body })
-            }
-            StmtKind::Loop { body } => {
-                let body = self.block(body);
-                quote!(loop { #body })
-            }
-            StmtKind::For { var, range, body } => {
-                let var = match var {
-                    Some(var) => {
-                        let Binding {
-                            mutability, ident, ..
-                        } = &self.bindings()[*var];
-                        quote!(#mutability #ident)
-                    }
-                    None => quote!(_),
-                };
-                let (start, end, body) = (
-                    self.expr(&range.start),
-                    self.expr(&range.end),
-                    self.block(body),
-                );
-                let dots = if range.inclusive {
-                    quote!(..=)
-                } else {
-                    quote!(..)
-                };
-                quote!(for #var in #start #dots #end { #body })
-            }
-            StmtKind::Block(block) => {
-                let body = self.block(block);
-                quote!({ #body })
-            }
-            StmtKind::Break => quote_spanned!(span=> break;),
-            StmtKind::Continue => quote_spanned!(span=> continue;),
-            StmtKind::Let { .. }
-            | StmtKind::Consume { .. }
-            | StmtKind::ReadUntil { .. }
-            | StmtKind::ReadExact { .. }
-            | StmtKind::Write { .. }
-            | StmtKind::YieldNow => unreachable!("rendered by each back end"),
-        }
-    }
-}
-
-/// `buffer` as a const generic argument: literals and paths as they are, anything else in
-/// braces.
-pub fn buffer_generic(buffer: &Expr) -> TokenStream {
-    match buffer {
-        Expr::Lit(_) => buffer.to_token_stream(),
-        Expr::Path(path) if path.qself.is_none() => buffer.to_token_stream(),
-        _ => quote!({ #buffer }),
-    }
-}
-
-/// A `#[doc = "…"]` attribute.
-pub fn doc(text: String) -> TokenStream {
-    let text = LitStr::new(format!(" {text}").trim_end(), Span::call_site());
-    quote!(#[doc = #text])
-}
-
-/// The span of the first token of `tokens` (syn's `Spanned` joins spans only on nightly).
-pub fn first_span(tokens: impl ToTokens) -> Span {
-    tokens
-        .into_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span())
-}
-
-/// The user's expression with each hole filled by `fill` (each back end lowers `buf` and the
-/// bindings its own way).
-pub fn lower(expr: &UserExpr, fill: &dyn Fn(&Hole) -> TokenStream) -> TokenStream {
-    let tokens = expr.expr.to_token_stream();
-    if expr.holes.is_empty() {
-        tokens
-    } else {
-        fill_holes(tokens, &expr.holes, fill)
-    }
-}
-
-fn fill_holes(
-    tokens: TokenStream,
-    holes: &[Hole],
-    fill: &dyn Fn(&Hole) -> TokenStream,
-) -> TokenStream {
-    let mut out = TokenStream::new();
-    for token in tokens {
-        match token {
-            TokenTree::Group(group) => {
-                let mut filled = proc_macro2::Group::new(
-                    group.delimiter(),
-                    fill_holes(group.stream(), holes, fill),
-                );
-                filled.set_span(group.span());
-                out.extend([TokenTree::Group(filled)]);
-            }
-            TokenTree::Ident(ident) => {
-                let hole = ident
-                    .to_string()
-                    .strip_prefix(HOLE_PREFIX)
-                    .and_then(|index| index.parse::<usize>().ok())
-                    .and_then(|index| holes.get(index));
-                match hole {
-                    Some(hole) => out.extend(fill(hole)),
-                    None => out.extend([TokenTree::Ident(ident)]),
-                }
-            }
-            other => out.extend([other]),
-        }
-    }
-    out
 }
