@@ -1,4 +1,4 @@
-//! What both back ends share, so that the twins' code without a wait is identical: the
+//! What both back ends share, so that the twins' plain statements are identical: the
 //! rendering of plain statements ([`RenderPlain`]), the lowering of holes in user
 //! expressions ([`lower`]), the internal identifiers ([`Idents`]) and small token helpers.
 //!
@@ -45,10 +45,11 @@ impl Idents {
     }
 }
 
-/// What both back ends render alike: the statements without a wait, as plain Rust. Each back
+/// What both back ends render alike: the *plain statements* — no wait inside, no
+/// `break`/`continue` leaving them — as ordinary Rust. Each back
 /// end supplies only how a user expression reads `buf` and the bindings (`expr`), and how it
 /// renders a nested block (`block`, which comes back here for these statements). Sharing the
-/// rendering, not copying it, is what keeps the two twins' wait-free code identical.
+/// rendering, not copying it, is what keeps the two twins' plain statements identical.
 pub trait RenderPlain {
     /// A user expression, with `buf` and the bindings mapped to the back end's storage.
     fn expr(&self, expr: &UserExpr) -> TokenStream;

@@ -153,7 +153,7 @@ impl Emitter<'_> {
             }
             node => {
                 let at = match node {
-                    Node::Code { stmt, .. }
+                    Node::Plain { stmt, .. }
                     | Node::ForInit { stmt, .. }
                     | Node::ForNext { stmt, .. } => stmt.source.describe(),
                     Node::Branch { source, .. }
@@ -292,8 +292,8 @@ impl Emitter<'_> {
                     return out;
                 }
                 Node::Nop { next, .. } => node = *next,
-                Node::Code { stmt, next } => {
-                    out.extend(self.native(stmt));
+                Node::Plain { stmt, next } => {
+                    out.extend(self.plain_stmt(stmt));
                     node = *next;
                 }
                 Node::ForInit { stmt, next } => {
@@ -377,9 +377,10 @@ impl Emitter<'_> {
         }
     }
 
-    /// A statement without I/O as plain Rust (it may contain loops and branches, but no wait,
-    /// and no `break`/`continue` leaving it — those are edges of the graph instead).
-    pub fn native(&self, stmt: &Stmt) -> TokenStream {
+    /// A plain statement in the machine (it may contain loops and branches, but no wait, and
+    /// no `break`/`continue` leaving it — those are edges of the graph instead): its own
+    /// `let` and `consume`, the rest through [`RenderPlain::plain`].
+    pub fn plain_stmt(&self, stmt: &Stmt) -> TokenStream {
         match &stmt.kind {
             StmtKind::Let { bind, init } => {
                 let init = self.expr(init);
@@ -395,7 +396,7 @@ impl Emitter<'_> {
             StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
-            | StmtKind::YieldNow => unreachable!("a wait is never native"),
+            | StmtKind::YieldNow => unreachable!("a wait is never a plain statement"),
             _ => self.plain(stmt),
         }
     }
@@ -421,7 +422,11 @@ impl RenderPlain for Emitter<'_> {
     }
 
     fn block(&self, block: &Block) -> TokenStream {
-        block.stmts.iter().map(|stmt| self.native(stmt)).collect()
+        block
+            .stmts
+            .iter()
+            .map(|stmt| self.plain_stmt(stmt))
+            .collect()
     }
 
     fn bindings(&self) -> &[Binding] {

@@ -17,8 +17,8 @@ pub enum Node<'a> {
     End,
     /// A wait point: always a state.
     Wait { stmt: &'a Stmt, next: NodeId },
-    /// A statement without I/O, emitted as plain Rust.
-    Code { stmt: &'a Stmt, next: NodeId },
+    /// A plain statement (see `plain`), emitted as ordinary Rust in one piece.
+    Plain { stmt: &'a Stmt, next: NodeId },
     /// The start of a `for` loop with a wait inside: `self.range = START..END;`.
     ForInit { stmt: &'a Stmt, next: NodeId },
     /// The head of such a loop: the next value, or leave.
@@ -53,7 +53,7 @@ impl Node<'_> {
         match *self {
             Node::End => [None, None],
             Node::Wait { next, .. }
-            | Node::Code { next, .. }
+            | Node::Plain { next, .. }
             | Node::ForInit { next, .. }
             | Node::Nop { next, .. } => [Some(next), None],
             Node::ForNext { body, after, .. } => [Some(body), Some(after)],
@@ -112,7 +112,7 @@ impl<'a> Graph<'a> {
     pub fn stmt(&mut self, stmt: &'a Stmt, next: NodeId) -> NodeId {
         let order = (stmt.source.ordinal, 0);
         if !stmt.waits && !stmt.escapes {
-            return self.push(Node::Code { stmt, next }, order);
+            return self.push(Node::Plain { stmt, next }, order);
         }
         match &stmt.kind {
             StmtKind::ReadUntil { .. }
@@ -191,9 +191,9 @@ impl<'a> Graph<'a> {
                 }
                 self.push(Node::ForInit { stmt, next: head }, order)
             }
-            // Statements without a wait never escape: they are `Code` above.
+            // Statements without a wait never escape: they are `Plain` above.
             StmtKind::Consume { .. } | StmtKind::Let { .. } | StmtKind::Compute { .. } => {
-                self.push(Node::Code { stmt, next }, order)
+                self.push(Node::Plain { stmt, next }, order)
             }
         }
     }

@@ -4,12 +4,12 @@
 //! # Lowering control flow to states
 //!
 //! The checked tree becomes a small control-flow graph: one node per wait point (`read_until`,
-//! `read_exact`, `write`, `yield_now`), per piece of code without I/O, per branch (`if`,
+//! `read_exact`, `write`, `yield_now`), per plain statement, per branch (`if`,
 //! `while`), per `for` step, and an end. Every wait point is a state: its match arm performs
 //! the wait, then runs the code that follows, inlined, up to the next wait, where it sets the
-//! next state (the dispatch loop then enters it, as in the hand-written echo). A statement with
-//! no wait inside and no `break`/`continue` leaving it is emitted as plain Rust (`if`, `for`,
-//! `while` and all) in one node.
+//! next state (the dispatch loop then enters it, as in the hand-written echo). A plain statement
+//! (no wait inside, no `break`/`continue` leaving it) is one node, emitted as ordinary Rust
+//! (`if`, `for`, `while` and all).
 //!
 //! Inlining duplicates code reached by several paths (the head of a loop is reached on entry
 //! and after each iteration). That is what a person writes, until it is not: a node becomes a

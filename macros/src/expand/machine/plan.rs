@@ -205,7 +205,7 @@ impl Graph<'_> {
 
     pub fn state_base_name(&self, node: NodeId) -> &'static str {
         match &self.nodes[node] {
-            Node::Wait { stmt, .. } | Node::Code { stmt, .. } => match &stmt.kind {
+            Node::Wait { stmt, .. } | Node::Plain { stmt, .. } => match &stmt.kind {
                 StmtKind::ReadUntil { .. } => "ReadUntil",
                 StmtKind::ReadExact { .. } => "ReadExact",
                 StmtKind::Write { .. } => "Write",
