@@ -39,6 +39,7 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #vis enum #state {}
 
+        #[automatically_derived]
         impl ::twinbench::Machine for #machine {
             fn resume<__TwinbenchIo: ::twinbench::Io>(
                 &mut self,
@@ -57,6 +58,7 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl ::twinbench::Scenario for #scenario {
             type Machine = #machine;
 

@@ -111,6 +111,7 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
         None => client,
     };
     quote! {
+        #[automatically_derived]
         impl ::twinbench::Scenario for #ty {
             type Machine = #machine;
 

@@ -4,6 +4,7 @@ pub fn control_flow() -> ControlFlow {
 /// The scenario [`control_flow`]: generated from `fn control_flow` by `#[scenario]`, with its poll-loop twin [`ControlFlowMachine`] and its async twin [`ControlFlow::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ControlFlow;
+#[automatically_derived]
 impl ::twinbench::Scenario for ControlFlow {
     type Machine = ControlFlowMachine;
     fn name(&self) -> &'static str {
@@ -173,6 +174,7 @@ pub enum ControlFlowState {
     /// Waits in `write(b"e");` (line 41) until every byte is written.
     Write4,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for ControlFlowMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,

@@ -7,6 +7,7 @@ pub fn echo() -> Echo {
 /// The scenario [`echo`]: generated from `fn echo` by `#[scenario]`, with its poll-loop twin [`EchoMachine`] and its async twin [`Echo::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Echo;
+#[automatically_derived]
 impl ::twinbench::Scenario for Echo {
     type Machine = EchoMachine;
     fn name(&self) -> &'static str {
@@ -82,6 +83,7 @@ pub enum EchoState {
     /// Waits in `write(&buf[..end]);` (line 5) until every byte is written.
     Write,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for EchoMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,

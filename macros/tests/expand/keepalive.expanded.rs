@@ -7,6 +7,7 @@ pub fn keepalive() -> Keepalive {
 /// The scenario [`keepalive`]: generated from `fn keepalive` by `#[scenario]`, with its poll-loop twin [`KeepaliveMachine`] and its async twin [`Keepalive::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Keepalive;
+#[automatically_derived]
 impl ::twinbench::Scenario for Keepalive {
     type Machine = KeepaliveMachine;
     fn name(&self) -> &'static str {
@@ -93,6 +94,7 @@ pub enum KeepaliveState {
     /// Waits in `write(&buf[..end]);` (line 6) until every byte is written.
     Write,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for KeepaliveMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,

@@ -98,6 +98,7 @@ impl Emitter<'_> {
                 #(#variants)*
             }
 
+            #[automatically_derived]
             impl ::twinbench::Machine for #machine {
                 fn resume<__TwinbenchIo: ::twinbench::Io>(
                     &mut self,
