@@ -133,21 +133,21 @@ pub struct ControlFlowMachine {
     state: ControlFlowState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<32>,
-    /// From `let end: usize = read_until(SEMICOLON);` (line 4).
+    /// From `let end: usize = read_until(SEMICOLON);` (line 15).
     end: usize,
-    /// The iterations left of `for i in 0..=3` (line 19).
+    /// The iterations left of `for i in 0..=3` (line 30).
     range: ::core::ops::RangeInclusive<usize>,
-    /// The variable of `for i in 0..=3` (line 19).
+    /// The variable of `for i in 0..=3` (line 30).
     i: usize,
-    /// From `let digit: u8 = b'0' + i as u8;` (line 20).
+    /// From `let digit: u8 = b'0' + i as u8;` (line 31).
     digit: u8,
-    /// From `let mut n: usize = 3;` (line 23).
+    /// From `let mut n: usize = 3;` (line 34).
     n: usize,
-    /// From `let n: u64 = 7;` (line 29).
+    /// From `let n: u64 = 7;` (line 40).
     n_2: u64,
-    /// From `let mut sum: u64 = 0;` (line 30).
+    /// From `let mut sum: u64 = 0;` (line 41).
     sum: u64,
-    /// From `let mut left: usize = 3;` (line 34).
+    /// From `let mut left: usize = 3;` (line 45).
     left: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
@@ -155,23 +155,23 @@ pub struct ControlFlowMachine {
 /// The states of [`ControlFlowMachine`]: one per wait point of `control_flow`, named after its step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlFlowState {
-    /// Waits in `let end: usize = read_until(SEMICOLON);` (line 4) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(SEMICOLON);` (line 15) until `buf` holds the delimiter.
     ReadUntil,
-    /// Resumes after `yield_now();` (line 9), which let the other connections run.
+    /// Resumes after `yield_now();` (line 20), which let the other connections run.
     Yield,
-    /// Waits in `write(&buf[..end]);` (line 14) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 25) until every byte is written.
     Write,
-    /// Waits in `write(b"bye");` (line 18) until every byte is written.
+    /// Waits in `write(b"bye");` (line 29) until every byte is written.
     Write2,
-    /// Waits in `write(&[digit]);` (line 21) until every byte is written.
+    /// Waits in `write(&[digit]);` (line 32) until every byte is written.
     Write3,
-    /// Runs `while n > 0` (line 24) and what follows, up to the next wait: a control state (several paths lead here, so its code is not copied into each).
+    /// Runs `while n > 0` (line 35) and what follows, up to the next wait: a control state (several paths lead here, so its code is not copied into each).
     While,
-    /// Waits in `read_exact(1);` (line 25) until `buf` holds enough bytes.
+    /// Waits in `read_exact(1);` (line 36) until `buf` holds enough bytes.
     ReadExact,
-    /// Runs `loop` (line 35) and what follows, up to the next wait: a control state (a path through the loop may not wait, so each round goes through the dispatch loop).
+    /// Runs `loop` (line 46) and what follows, up to the next wait: a control state (a path through the loop may not wait, so each round goes through the dispatch loop).
     Loop,
-    /// Waits in `write(b"e");` (line 41) until every byte is written.
+    /// Waits in `write(b"e");` (line 52) until every byte is written.
     Write4,
 }
 #[automatically_derived]

@@ -70,7 +70,7 @@ pub struct EchoMachine {
     state: EchoState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<128>,
-    /// From `let end: usize = read_until(b'\n');` (line 4).
+    /// From `let end: usize = read_until(b'\n');` (line 9).
     end: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
@@ -78,9 +78,9 @@ pub struct EchoMachine {
 /// The states of [`EchoMachine`]: one per wait point of `echo`, named after its step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EchoState {
-    /// Waits in `let end: usize = read_until(b'\n');` (line 4) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(b'\n');` (line 9) until `buf` holds the delimiter.
     ReadUntil,
-    /// Waits in `write(&buf[..end]);` (line 5) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 10) until every byte is written.
     Write,
 }
 #[automatically_derived]

@@ -77,9 +77,9 @@ pub struct KeepaliveMachine {
     state: KeepaliveState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<128>,
-    /// The iterations left of `for _ in 0..4` (line 4).
+    /// The iterations left of `for _ in 0..4` (line 9).
     range: ::core::ops::Range<usize>,
-    /// From `let end: usize = read_until(b'\n');` (line 5).
+    /// From `let end: usize = read_until(b'\n');` (line 10).
     end: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
@@ -89,9 +89,9 @@ pub struct KeepaliveMachine {
 pub enum KeepaliveState {
     /// Runs the scenario's first statements, up to its first wait.
     Start,
-    /// Waits in `let end: usize = read_until(b'\n');` (line 5) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(b'\n');` (line 10) until `buf` holds the delimiter.
     ReadUntil,
-    /// Waits in `write(&buf[..end]);` (line 6) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 11) until every byte is written.
     Write,
 }
 #[automatically_derived]
