@@ -45,9 +45,8 @@ impl Names {
     }
 }
 
-/// `keep_alive` → `KeepAlive`. A name that would not start with a letter gets a `Scenario`
-/// prefix (`_0` → `Scenario0`).
-fn camel_case(snake: &str) -> String {
+/// `keep_alive` → `KeepAlive`: each word's first letter upper case, the rest as written.
+pub fn upper_camel(snake: &str) -> String {
     let mut camel = String::new();
     for word in snake.split('_') {
         let mut chars = word.chars();
@@ -56,6 +55,13 @@ fn camel_case(snake: &str) -> String {
             camel.push_str(chars.as_str());
         }
     }
+    camel
+}
+
+/// The scenario type's name: [`upper_camel`], and a name that would not start with a letter
+/// gets a `Scenario` prefix (`_0` → `Scenario0`).
+fn camel_case(snake: &str) -> String {
+    let mut camel = upper_camel(snake);
     if camel == "Self"
         || camel
             .chars()

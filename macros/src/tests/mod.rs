@@ -7,6 +7,7 @@
 
 mod never_panic;
 mod snapshot;
+mod state_names;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;

@@ -28,7 +28,7 @@ impl ::twinbench::Scenario for ControlFlow {
     }
     fn machine(&self) -> ControlFlowMachine {
         ControlFlowMachine {
-            state: ControlFlowState::ReadUntil,
+            state: ControlFlowState::ReadUntilSemicolon,
             buf: ::twinbench::RecvBuf::new(),
             end: ::core::default::Default::default(),
             range: ::core::ops::RangeInclusive::new(1, 0),
@@ -152,11 +152,11 @@ pub struct ControlFlowMachine {
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`ControlFlowMachine`]: one per wait point of `control_flow`, named after its step.
+/// The states of [`ControlFlowMachine`]: one per wait point of `control_flow`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlFlowState {
     /// Waits in `let end: usize = read_until(SEMICOLON);` (line 15) until `buf` holds the delimiter.
-    ReadUntil,
+    ReadUntilSemicolon,
     /// Resumes after `yield_now();` (line 20), which let the other connections run.
     Yield,
     /// Waits in `write(&buf[..end]);` (line 25) until every byte is written.
@@ -182,7 +182,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
     ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
         loop {
             match self.state {
-                ControlFlowState::ReadUntil => {
+                ControlFlowState::ReadUntilSemicolon => {
                     match self
                         .buf
                         .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
@@ -198,7 +198,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                                 return ::core::task::Poll::Pending;
                             } else if &self.buf.filled()[..self.end] == b"skip;" {
                                 self.buf.consume(self.end);
-                                self.state = ControlFlowState::ReadUntil;
+                                self.state = ControlFlowState::ReadUntilSemicolon;
                             } else {
                                 self.state = ControlFlowState::Write;
                             }
@@ -213,7 +213,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                 }
                 ControlFlowState::Yield => {
                     self.buf.consume(self.end);
-                    self.state = ControlFlowState::ReadUntil;
+                    self.state = ControlFlowState::ReadUntilSemicolon;
                 }
                 ControlFlowState::Write => {
                     let bytes: &[u8] = &self.buf.filled()[..self.end];
@@ -225,7 +225,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                     }
                     self.written = 0;
                     self.buf.consume(self.end);
-                    self.state = ControlFlowState::ReadUntil;
+                    self.state = ControlFlowState::ReadUntilSemicolon;
                 }
                 ControlFlowState::Write2 => {
                     let bytes: &[u8] = b"bye";

@@ -75,7 +75,7 @@ pub struct EchoMachine {
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`EchoMachine`]: one per wait point of `echo`, named after its step.
+/// The states of [`EchoMachine`]: one per wait point of `echo`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EchoState {
     /// Waits in `let end: usize = read_until(b'\n');` (line 9) until `buf` holds the delimiter.

@@ -84,7 +84,7 @@ pub struct KeepaliveMachine {
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`KeepaliveMachine`]: one per wait point of `keepalive`, named after its step.
+/// The states of [`KeepaliveMachine`]: one per wait point of `keepalive`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeepaliveState {
     /// Runs the scenario's first statements, up to its first wait.

@@ -70,7 +70,7 @@ impl Emitter<'_> {
         );
         let state_doc = doc(format!(
             "The states of [`{machine}`]: one per wait point of `{scenario}`, named after its \
-             step."
+             step (and what it waits for, where the step's argument is one name)."
         ));
         let variants = self.plan.names.iter().map(|(node, name)| {
             let doc = doc(self.state_doc(*node));

@@ -2,12 +2,16 @@
 //! that break wait-free cycles and keep large shared code from being copied (see the module
 //! docs of `machine`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span};
 
 use super::graph::{BranchKind, Graph, Node, NodeId};
-use crate::internals::ast::StmtKind;
+use syn::Expr;
+use syn::ext::IdentExt;
+
+use crate::internals::ast::{Delim, StmtKind, UserExpr};
+use crate::names::upper_camel;
 
 /// Inlined code larger than this (in nodes) gets a state of its own when several paths reach
 /// it, rather than being copied into each.
@@ -91,18 +95,22 @@ impl Graph<'_> {
             .filter(|&n| seen[n] && states[n].is_some())
             .collect();
         reachable.sort_by_key(|&n| self.order[n]);
-        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut taken: HashSet<String> = HashSet::new();
         let names = reachable
             .into_iter()
             .map(|node| {
                 let base = self.state_base_name(node);
-                let count = counts.entry(base).or_default();
-                *count += 1;
-                let name = if *count == 1 {
-                    base.to_owned()
-                } else {
-                    format!("{base}{count}")
-                };
+                let count = counts.entry(base.clone()).or_default();
+                let mut name = String::new();
+                while name.is_empty() || !taken.insert(name.clone()) {
+                    *count += 1;
+                    name = if *count == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base}{count}")
+                    };
+                }
                 (node, Ident::new(&name, Span::call_site()))
             })
             .collect();
@@ -203,7 +211,31 @@ impl Graph<'_> {
         }
     }
 
-    pub fn state_base_name(&self, node: NodeId) -> &'static str {
+    /// A state's name before numbering: its step, and for a wait whose argument is one name
+    /// (`write(reply.as_bytes())`, `read_exact(len)`, `read_until(SEMICOLON)`) what it waits
+    /// for: `WriteReply`, `ReadExactLen`, `ReadUntilSemicolon`.
+    pub fn state_base_name(&self, node: NodeId) -> String {
+        let step = self.step_name(node);
+        let waited = match &self.nodes[node] {
+            Node::Wait { stmt, .. } => match &stmt.kind {
+                StmtKind::ReadUntil {
+                    delim: Delim::Expr(expr),
+                    ..
+                } => single_name(expr),
+                StmtKind::ReadExact { len: expr } | StmtKind::Write { bytes: expr } => {
+                    single_name(expr)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match waited {
+            Some(name) => format!("{step}{}", state_word(&name)),
+            None => step.to_owned(),
+        }
+    }
+
+    fn step_name(&self, node: NodeId) -> &'static str {
         match &self.nodes[node] {
             Node::Wait { stmt, .. } | Node::Plain { stmt, .. } => match &stmt.kind {
                 StmtKind::ReadUntil { .. } => "ReadUntil",
@@ -237,5 +269,38 @@ impl Graph<'_> {
             Node::Nop { source: None, .. } => "Start",
             Node::End => "End",
         }
+    }
+}
+
+/// The name an argument is, if it is one: `reply`, `&reply`, `reply.as_bytes()`, `SEMICOLON`
+/// (a binding or `buf`, resolved to a hole, by the user's own token).
+fn single_name(expr: &UserExpr) -> Option<String> {
+    let mut inner = &expr.expr;
+    loop {
+        inner = match inner {
+            Expr::Reference(reference) => &reference.expr,
+            Expr::Paren(paren) => &paren.expr,
+            Expr::MethodCall(call) if call.args.is_empty() => &call.receiver,
+            _ => break,
+        };
+    }
+    match inner {
+        Expr::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().map(|ident| ident.unraw().to_string())
+        }
+        Expr::Verbatim(_) => match expr.holes.as_slice() {
+            [hole] => Some(hole.ident.unraw().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `reply_head` → `ReplyHead`, `LARGE_BODY` → `LargeBody`.
+fn state_word(name: &str) -> String {
+    if name.chars().any(char::is_lowercase) {
+        upper_camel(name)
+    } else {
+        upper_camel(&name.to_lowercase())
     }
 }
