@@ -1,6 +1,8 @@
 //! Stub items emitted behind the errors of a malformed scenario (thiserror's `fallback.rs`):
 //! the fn, the scenario type, its machine and its impls exist, so the rest of the crate does
 //! not drown in "cannot find" errors behind the real one.
+//!
+//! Imports `names` only: it runs when the front end failed, so there is no tree to read.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;

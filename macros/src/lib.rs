@@ -1,8 +1,14 @@
 //! The `#[scenario]` attribute macro: one declarative scenario, two generated twins.
 //!
-//! The front end (`attr`, `ast`, `validate`, `resolve`) turns the attribute and the fn into one
-//! checked tree; the two back ends (`expand::machine`, `expand::async_fn`) read that tree and
-//! nothing else. On any mistake, `fallback` stands in stub items behind the errors.
+//! serde_derive's layout: the one front end, `internals/` (`attr`, `parse`, `ast`, `validate`,
+//! `resolve`, with `ctxt` collecting errors and `source` quoting the user's lines), turns the
+//! attribute and the fn into one checked tree; the two back ends, `expand/machine/` and
+//! `expand/async_fn.rs`, read that tree and nothing else, through what they share in
+//! `expand/plain.rs`. `names.rs` derives the generated items' names; on any mistake,
+//! `fallback.rs` stands in stub items with those names behind the errors.
+//!
+//! Imports point one way: `expand` → `internals`, `names`, `fallback`; `fallback` → `names`;
+//! `internals` → nothing else of this crate. The back ends never import each other.
 
 mod expand;
 mod fallback;

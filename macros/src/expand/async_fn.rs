@@ -3,6 +3,8 @@
 //!
 //! Its I/O matches the machine's call for call: both look in `buf` (`find`, `len`) before
 //! reading, read into the same `spare_mut()`, and write the same slices.
+//!
+//! Imports the checked tree (`crate::internals`), `names` and `super::plain`.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};

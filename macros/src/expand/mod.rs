@@ -1,7 +1,10 @@
-//! Generation: the items shared by both twins (the scenario value and its `Scenario` impl),
-//! and the entry point that runs the front end and both back ends.
+//! Generation: the entry point that runs the front end and both back ends, and the items
+//! shared by both twins (the scenario value and its `Scenario` impl).
 //!
-//! `machine` and `async_fn` read the same [`Checked`] tree; neither parses or checks anything.
+//! The back ends, `machine/` (the poll-loop twin) and `async_fn.rs` (the async twin), read
+//! the same [`Checked`] tree and share `plain.rs`; neither parses or checks anything, and
+//! neither imports the other. This module imports the front end (`crate::internals`), `names`
+//! and `fallback`.
 
 mod async_fn;
 mod machine;

@@ -1,6 +1,7 @@
 //! The attribute's arguments: `#[scenario(connections = …, buffer = …, requests = …,
 //! client(send = …, expect = …))]`, or `client(exchanges = [(request, reply), …])` for a
-//! lock-step client.
+//! lock-step client. Grammar with syn's own tools (`Parse` per rule, custom keywords,
+//! `lookahead1`); every mistake is recorded and parsing goes on. Imports `ctxt` only.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;

@@ -6,6 +6,8 @@
 //! same walk rejects what would make the twins differ or cannot be lowered to a state machine:
 //! `.await`, `async`, `return`, `?`, a step nested in an expression or a closure, and a
 //! `break`/`continue` that would leave the expression.
+//!
+//! Run by `validate`, with its scopes; imports `ast`, `ctxt` and `parse`'s step names.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;

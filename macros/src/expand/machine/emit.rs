@@ -1,5 +1,8 @@
 //! The tokens of the machine: its struct, its state enum and `resume`'s match arms, each arm
 //! the wait of its state followed by the plain code up to the next one, inlined.
+//!
+//! Imports the stages before it (`fields`, `graph`, `plan`), `expand::plain`, the tree
+//! and `names`.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};

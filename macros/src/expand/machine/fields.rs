@@ -1,5 +1,5 @@
 //! The machine's struct: which bindings are fields (the rest are locals of one arm), one
-//! range per `for` loop with a wait inside, and their names.
+//! range per `for` loop with a wait inside, and their names. Imports the checked tree.
 
 use std::collections::{HashMap, HashSet};
 

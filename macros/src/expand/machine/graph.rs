@@ -1,5 +1,6 @@
 //! The control-flow graph of the scenario: one node per wait point, plain statement, branch
-//! and `for` step (see the module docs of `machine`), built from the checked tree.
+//! and `for` step (see the module docs of `machine`), built from the checked tree, which is
+//! all it imports.
 
 use crate::internals::ast::{Block, Stmt, StmtKind, UserExpr};
 use crate::internals::source::Source;

@@ -23,8 +23,8 @@
 //! The stages run in order, each in its own file: [`fields`] lays out the struct (which
 //! bindings are fields, and their names), [`graph`] lowers the checked tree to the
 //! control-flow graph, [`plan`] chooses and names the states, and [`emit`] writes the tokens.
-//! They import the checked tree (`crate::internals`) and `super::plain`; nothing here checks
-//! the scenario again.
+//! They import the checked tree (`crate::internals`), `names` and `super::plain`, and each
+//! only the stages before it; nothing here checks the scenario again.
 
 mod emit;
 mod fields;

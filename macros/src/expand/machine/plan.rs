@@ -1,6 +1,6 @@
 //! Which nodes of the graph are states, and their names: every wait, plus the control states
 //! that break wait-free cycles and keep large shared code from being copied (see the module
-//! docs of `machine`).
+//! docs of `machine`). Imports `graph`, the tree and `names`.
 
 use std::collections::{HashMap, HashSet};
 
