@@ -32,9 +32,9 @@ pub struct Checked {
     _sealed: (),
 }
 
-/// Checks `scenario` and its arguments (`None`: unusable, and `attr::parse` said why in `cx`),
-/// reporting every error at once.
-pub fn check(cx: Ctxt, mut scenario: Scenario, args: Option<Args>) -> syn::Result<Checked> {
+/// Checks `scenario`, reporting every error at once (its arguments' too: `attr::parse`
+/// recorded them in `cx`).
+pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checked> {
     check_signature(&cx, &scenario.sig);
     for binding in &scenario.bindings {
         check_binding(&cx, &binding.ident, &binding.ty);
@@ -63,7 +63,6 @@ pub fn check(cx: Ctxt, mut scenario: Scenario, args: Option<Args>) -> syn::Resul
     };
     validator.block(&mut scenario.body);
     cx.check()?;
-    let args = args.expect("`attr::parse` records an error whenever it returns `None`");
     Ok(Checked {
         scenario,
         args,
