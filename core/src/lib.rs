@@ -49,7 +49,7 @@ pub use net::NetModel;
 pub use runner::{
     AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
 };
-pub use scenario::{Client, ClientBytes, Config, Delimiter, Gate, Machine, Outcome, Scenario};
+pub use scenario::{Client, Config, Gate, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;
 
@@ -57,6 +57,13 @@ pub use twinbench_macros::scenario;
 pub mod prelude {
     pub use crate::scenario;
     pub use crate::{NetModel, Outcome, RunConfig, Scenario, Variant};
+}
+
+/// What only `#[scenario]`'s generated code names (serde's and thiserror's `__private`): not
+/// part of the documented API, and free to change with the macro.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::scenario::{ClientBytes, Delimiter};
 }
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -167,6 +167,7 @@ impl core::fmt::Display for Outcome {
 
 /// What `client(send = …, expect = …)` accepts: fixed bytes, or a function of the connection
 /// index (evaluated at setup, once per connection).
+#[doc(hidden)]
 pub trait ClientBytes {
     /// The bytes for connection `conn`.
     fn for_conn(&self, conn: usize) -> Cow<'static, [u8]>;
@@ -195,6 +196,7 @@ where
 }
 
 /// What `read_until(…)` accepts as a delimiter: a byte or a byte string.
+#[doc(hidden)]
 pub trait Delimiter {
     /// The delimiter as bytes.
     fn as_bytes(&self) -> &[u8];

@@ -1,12 +1,14 @@
 //! Stub items emitted behind the errors of a malformed scenario (thiserror's `fallback.rs`):
 //! the fn, the scenario type, its machine and its impls exist, so the rest of the crate does
 //! not drown in "cannot find" errors behind the real one.
+//!
+//! Imports `names` only: it runs when the front end failed, so there is no tree to read.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
 use syn::Visibility;
 
-use crate::expand::Names;
+use crate::names::Names;
 
 /// The errors, then stubs with the generated items' names.
 pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
@@ -39,6 +41,7 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #vis enum #state {}
 
+        #[automatically_derived]
         impl ::twinbench::Machine for #machine {
             fn resume<__TwinbenchIo: ::twinbench::Io>(
                 &mut self,
@@ -57,6 +60,7 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl ::twinbench::Scenario for #scenario {
             type Machine = #machine;
 

@@ -1,17 +1,19 @@
 //! The `#[scenario]` attribute macro: one declarative scenario, two generated twins.
 //!
-//! The front end (`attr`, `ast`, `validate`, `resolve`) turns the attribute and the fn into one
-//! checked tree; the two back ends (`expand::machine`, `expand::async_fn`) read that tree and
-//! nothing else. On any mistake, `fallback` stands in stub items behind the errors.
+//! serde_derive's layout: the one front end, `internals/` (`attr`, `parse`, `ast`, `validate`,
+//! `resolve`, with `ctxt` collecting errors and `source` quoting the user's lines), turns the
+//! attribute and the fn into one checked tree; the two back ends, `expand/machine/` and
+//! `expand/async_fn.rs`, read that tree and nothing else, through what they share in
+//! `expand/plain.rs`. `names.rs` derives the generated items' names; on any mistake,
+//! `fallback.rs` stands in stub items with those names behind the errors.
+//!
+//! Imports point one way: `expand` → `internals`, `names`, `fallback`; `fallback` → `names`;
+//! `internals` → nothing else of this crate. The back ends never import each other.
 
-mod ast;
-mod attr;
-mod ctxt;
 mod expand;
 mod fallback;
-mod resolve;
-mod source;
-mod validate;
+mod internals;
+mod names;
 
 #[cfg(test)]
 mod tests;
@@ -43,8 +45,8 @@ use proc_macro::TokenStream;
 ///   integer literal (not 0) or a const path.
 /// - `requests = EXPR` (default 1): requests per connection, for throughput.
 /// - `client(send = EXPR, expect = EXPR)` (required): what each client sends and expects back,
-///   anything implementing `ClientBytes` (byte strings, `&'static [u8]` consts, or a
-///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index). The client sends
+///   each a byte string, a `&'static [u8]` const, or a
+///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index. The client sends
 ///   everything at once.
 /// - `client(exchanges = [(REQUEST, REPLY), …])` instead: a lock-step client that sends each
 ///   request only after the whole reply to the previous one arrived.
@@ -54,8 +56,9 @@ use proc_macro::TokenStream;
 ///
 /// Each I/O step is a wait point: a state of the machine, an `.await` of the async fn.
 ///
-/// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or any
-///   `Delimiter`); as `let NAME: usize = read_until(…);` it gives the offset just past it.
+/// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or an
+///   expression of type `u8`, `[u8]`, `[u8; N]` or a reference to one); as
+///   `let NAME: usize = read_until(…);` it gives the offset just past it.
 /// - `read_exact(N)`: reads until `buf` holds at least `N` bytes.
 /// - `write(BYTES)`: writes all of a `&[u8]` (re-evaluated when the machine resumes: keep it
 ///   pure).

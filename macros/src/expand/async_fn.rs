@@ -3,13 +3,16 @@
 //!
 //! Its I/O matches the machine's call for call: both look in `buf` (`find`, `len`) before
 //! reading, read into the same `spare_mut()`, and write the same slices.
+//!
+//! Imports the checked tree (`crate::internals`), `names` and `super::plain`.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 
-use super::{Names, RenderPlain, buffer_generic, doc, lower};
-use crate::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
-use crate::validate::Checked;
+use super::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
+use crate::internals::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use crate::internals::validate::Checked;
+use crate::names::Names;
 
 pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
     let emitter = Emitter {
@@ -61,30 +64,6 @@ fn reads_or_consumes(block: &Block) -> bool {
     })
 }
 
-/// Internal locals and parameters: mixed-site, so they cannot clash with the user's names.
-struct Idents {
-    io: Ident,
-    buf: Ident,
-    n: Ident,
-    found: Ident,
-    bytes: Ident,
-    written: Ident,
-}
-
-impl Idents {
-    fn new() -> Self {
-        let mixed = |name: &str| Ident::new(name, Span::mixed_site());
-        Idents {
-            io: mixed("io"),
-            buf: mixed("buf"),
-            n: mixed("n"),
-            found: mixed("found"),
-            bytes: mixed("bytes"),
-            written: mixed("written"),
-        }
-    }
-}
-
 struct Emitter<'a> {
     bindings: &'a [Binding],
     idents: Idents,
@@ -99,6 +78,7 @@ impl Emitter<'_> {
             found,
             bytes,
             written,
+            ..
         } = &self.idents;
         let span = stmt.source.span;
         let fill = quote! {

@@ -1,52 +1,41 @@
 //! Unit tests of the expansion: snapshots of the generated code, and a never-panic corpus.
 //! (A proc-macro crate exports only macros, so these live inside it.)
+//!
+//! The snapshot inputs are files, `macros/tests/expand/NAME.rs` beside `NAME.expanded.rs`
+//! (pin-project's layout); the never-panic corpus seeds from them too, and from the few
+//! scenarios below.
 
 mod never_panic;
 mod snapshot;
+mod state_names;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
-/// A scenario written as in a user's file: the attribute's arguments and the fn.
+/// A scenario written as in a user's file: a `#[scenario(…)]` fn, perhaps among other items.
 pub struct Example {
     pub name: &'static str,
-    pub args: &'static str,
-    pub item: &'static str,
+    pub source: &'static str,
 }
 
-pub const ECHO: Example = Example {
-    name: "echo",
-    args: r#"connections = 256, buffer = 128,
-           client(send = b"hello world\n", expect = b"hello world\n")"#,
-    item: r#"
-/// The origin's workload: one line in, the same line back.
-pub fn echo() {
-    let end: usize = read_until(b'\n');
-    write(&buf[..end]);
+/// The snapshot inputs, `macros/tests/expand/NAME.rs`.
+macro_rules! expand_input {
+    ($name:literal) => {
+        Example {
+            name: $name,
+            source: include_str!(concat!("../../tests/expand/", $name, ".rs")),
+        }
+    };
 }
-"#,
-};
 
-pub const KEEPALIVE: Example = Example {
-    name: "keepalive",
-    args: r#"connections = 64, buffer = 128, requests = 4,
-           client(send = b"a\nbb\nccc\ndddd\n", expect = b"a\nbb\nccc\ndddd\n")"#,
-    item: r#"
-/// Keep-alive: four line requests on each connection.
-pub fn keepalive() {
-    for _ in 0..4 {
-        let end: usize = read_until(b'\n');
-        write(&buf[..end]);
-        consume(end);
-    }
-}
-"#,
-};
+pub const ECHO: Example = expand_input!("echo");
+pub const KEEPALIVE: Example = expand_input!("keepalive");
+pub const CONTROL_FLOW: Example = expand_input!("control_flow");
 
 pub const FRAMED: Example = Example {
     name: "framed",
-    args: r#"connections = 128, buffer = 256,
-           client(send = b"\0\0\0\x05hello", expect = b"ok")"#,
-    item: r#"
+    source: r#"#[scenario(connections = 128, buffer = 256,
+           client(send = b"\0\0\0\x05hello", expect = b"ok"))]
 /// Length-prefixed frames: a 4-byte big-endian length, then the body; reply "ok".
 pub fn framed() {
     read_exact(4);
@@ -60,9 +49,8 @@ pub fn framed() {
 
 pub const ROUTED: Example = Example {
     name: "routed",
-    args: r#"connections = 32, buffer = 64,
-           client(send = b"PING\r\n", expect = b"+PONG\r\n")"#,
-    item: r#"
+    source: r#"#[scenario(connections = 32, buffer = 64,
+           client(send = b"PING\r\n", expect = b"+PONG\r\n"))]
 /// Route on the request: PING gets PONG, anything else an error line.
 pub fn routed() {
     let end: usize = read_until(b"\r\n");
@@ -75,65 +63,28 @@ pub fn routed() {
 "#,
 };
 
-/// Control flow: `loop` with `break`/`continue`, an `else if` chain, `yield_now`, a `while`
-/// with a wait, shadowing, a loop without waits (plain Rust), and a loop whose head needs a
-/// control state because some rounds do not wait.
-pub const CONTROL_FLOW: Example = Example {
-    name: "control_flow",
-    args: r#"connections = 4, buffer = 32,
-           client(send = b"ab;yield;cd;skip;quit;xyz", expect = b"ab;cd;bye0123ee")"#,
-    item: r#"
-pub fn control_flow() {
-    loop {
-        let end: usize = read_until(SEMICOLON);
-        if &buf[..end] == b"quit;" {
-            consume(end);
-            break;
-        } else if &buf[..end] == b"yield;" {
-            yield_now();
-        } else if &buf[..end] == b"skip;" {
-            consume(end);
-            continue;
-        } else {
-            write(&buf[..end]);
-        }
-        consume(end);
-    }
-    write(b"bye");
-    for i in 0..=3 {
-        let digit: u8 = b'0' + i as u8;
-        write(&[digit]);
-    }
-    let mut n: usize = 3;
-    while n > 0 {
-        read_exact(1);
-        consume(1);
-        n -= 1;
-    }
-    let n: u64 = 7;
-    let mut sum: u64 = 0;
-    for k in 0..n as usize {
-        sum += k as u64;
-    }
-    let mut left: usize = 3;
-    loop {
-        if left == 0 {
-            break;
-        }
-        left -= 1;
-        if left.is_multiple_of(2) {
-            write(b"e");
-        }
+impl Example {
+    /// What the macro receives: the attribute's arguments and the fn (without the attribute),
+    /// with the spans of the source, so generated docs cite its lines.
+    pub fn tokens(&self) -> (TokenStream, TokenStream) {
+        let file = syn::parse_file(self.source).expect("the example parses as a file");
+        let mut func = file
+            .items
+            .into_iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(func) if func.attrs.iter().any(is_scenario) => Some(func),
+                _ => None,
+            })
+            .expect("the example has a #[scenario] fn");
+        let at = func.attrs.iter().position(is_scenario).unwrap_or_default();
+        let args = match func.attrs.remove(at).meta {
+            syn::Meta::List(list) => list.tokens,
+            _ => TokenStream::new(),
+        };
+        (args, func.into_token_stream())
     }
 }
-"#,
-};
 
-impl Example {
-    pub fn tokens(&self) -> (TokenStream, TokenStream) {
-        (
-            self.args.parse().expect("args lex"),
-            self.item.parse().expect("item lexes"),
-        )
-    }
+fn is_scenario(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("scenario")
 }

@@ -13,8 +13,7 @@ use crate::expand;
 const MORE: [Example; 5] = [
     Example {
         name: "commands",
-        args: r#"connections = 4, buffer = 32, requests = N, client(send = f, expect = b"ok")"#,
-        item: r#"
+        source: r#"#[scenario(connections = 4, buffer = 32, requests = N, client(send = f, expect = b"ok"))]
 fn commands() {
     loop {
         let end: usize = read_until(SEMICOLON);
@@ -35,8 +34,7 @@ fn commands() {
     },
     Example {
         name: "spin",
-        args: r#"connections = 1, buffer = BUF, client(send = b"", expect = b"ee")"#,
-        item: r#"
+        source: r#"#[scenario(connections = 1, buffer = BUF, client(send = b"", expect = b"ee"))]
 fn spin() {
     let mut left: usize = 3;
     loop { if left == 0 { break; } left -= 1; if left % 2 == 0 { write(b"e"); } }
@@ -46,8 +44,7 @@ fn spin() {
     },
     Example {
         name: "broken",
-        args: r#"connections = 1, buffer = 0, buffer = 2, colour = 3, client(send = b"")"#,
-        item: r#"
+        source: r#"#[scenario(connections = 1, buffer = 0, buffer = 2, colour = 3, client(send = b""))]
 async fn broken(x: u8) -> u8 {
     let end = read_until(b"");
     let n: usize = read_until(b'\n') + 1;
@@ -66,13 +63,11 @@ async fn broken(x: u8) -> u8 {
     },
     Example {
         name: "empty",
-        args: "",
-        item: "fn empty() {}",
+        source: r#"#[scenario()] fn empty() {}"#,
     },
     Example {
         name: "yields_into_waits",
-        args: r#"connections = 2, buffer = 16, client(send = b"ab\n", expect = b"ab\n")"#,
-        item: r#"
+        source: r#"#[scenario(connections = 2, buffer = 16, client(send = b"ab\n", expect = b"ab\n"))]
 fn yields_into_waits() {
     yield_now();
     let end: usize = read_until(b'\n');

@@ -1,6 +1,7 @@
-//! Expansion snapshots (pin-project's `tests/expand/`): the generated code for `echo`,
-//! `keepalive` and a control-flow scenario, formatted with prettyplease, against the checked-in
-//! `macros/tests/expand/*.expanded.rs`. `UPDATE_EXPAND=1 cargo test` rewrites them.
+//! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
+//! `macros/tests/expand/NAME.rs` (`echo`, `keepalive` and a control-flow scenario), formatted
+//! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
+//! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 

@@ -4,6 +4,7 @@ pub fn control_flow() -> ControlFlow {
 /// The scenario [`control_flow`]: generated from `fn control_flow` by `#[scenario]`, with its poll-loop twin [`ControlFlowMachine`] and its async twin [`ControlFlow::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ControlFlow;
+#[automatically_derived]
 impl ::twinbench::Scenario for ControlFlow {
     type Machine = ControlFlowMachine;
     fn name(&self) -> &'static str {
@@ -18,13 +19,16 @@ impl ::twinbench::Scenario for ControlFlow {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"ab;yield;cd;skip;quit;xyz"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(
+                &(b"ab;yield;cd;skip;quit;xyz"),
+                conn,
+            ),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"ab;cd;bye0123ee"), conn),
         )
     }
     fn machine(&self) -> ControlFlowMachine {
         ControlFlowMachine {
-            state: ControlFlowState::ReadUntil,
+            state: ControlFlowState::ReadUntilSemicolon,
             buf: ::twinbench::RecvBuf::new(),
             end: ::core::default::Default::default(),
             range: ::core::ops::RangeInclusive::new(1, 0),
@@ -55,7 +59,7 @@ impl ControlFlow {
         loop {
             let end: usize = loop {
                 if let ::core::option::Option::Some(found) = buf
-                    .find(::twinbench::Delimiter::as_bytes(&(SEMICOLON)))
+                    .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
                 {
                     break found;
                 }
@@ -129,47 +133,48 @@ pub struct ControlFlowMachine {
     state: ControlFlowState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<32>,
-    /// From `let end: usize = read_until(SEMICOLON);` (line 4).
+    /// From `let end: usize = read_until(SEMICOLON);` (line 15).
     end: usize,
-    /// The iterations left of `for i in 0..=3` (line 19).
+    /// The iterations left of `for i in 0..=3` (line 30).
     range: ::core::ops::RangeInclusive<usize>,
-    /// The variable of `for i in 0..=3` (line 19).
+    /// The variable of `for i in 0..=3` (line 30).
     i: usize,
-    /// From `let digit: u8 = b'0' + i as u8;` (line 20).
+    /// From `let digit: u8 = b'0' + i as u8;` (line 31).
     digit: u8,
-    /// From `let mut n: usize = 3;` (line 23).
+    /// From `let mut n: usize = 3;` (line 34).
     n: usize,
-    /// From `let n: u64 = 7;` (line 29).
+    /// From `let n: u64 = 7;` (line 40).
     n_2: u64,
-    /// From `let mut sum: u64 = 0;` (line 30).
+    /// From `let mut sum: u64 = 0;` (line 41).
     sum: u64,
-    /// From `let mut left: usize = 3;` (line 34).
+    /// From `let mut left: usize = 3;` (line 45).
     left: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`ControlFlowMachine`]: one per wait point of `control_flow`, named after its step.
+/// The states of [`ControlFlowMachine`]: one per wait point of `control_flow`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlFlowState {
-    /// Waits in `let end: usize = read_until(SEMICOLON);` (line 4) until `buf` holds the delimiter.
-    ReadUntil,
-    /// Resumes after `yield_now();` (line 9), which let the other connections run.
+    /// Waits in `let end: usize = read_until(SEMICOLON);` (line 15) until `buf` holds the delimiter.
+    ReadUntilSemicolon,
+    /// Resumes after `yield_now();` (line 20), which let the other connections run.
     Yield,
-    /// Waits in `write(&buf[..end]);` (line 14) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 25) until every byte is written.
     Write,
-    /// Waits in `write(b"bye");` (line 18) until every byte is written.
+    /// Waits in `write(b"bye");` (line 29) until every byte is written.
     Write2,
-    /// Waits in `write(&[digit]);` (line 21) until every byte is written.
+    /// Waits in `write(&[digit]);` (line 32) until every byte is written.
     Write3,
-    /// Runs `while n > 0` (line 24) and what follows, up to the next wait: a control state (several paths lead here, so its code is not copied into each).
+    /// Runs `while n > 0` (line 35) and what follows, up to the next wait: a control state (several paths lead here, so its code is not copied into each).
     While,
-    /// Waits in `read_exact(1);` (line 25) until `buf` holds enough bytes.
+    /// Waits in `read_exact(1);` (line 36) until `buf` holds enough bytes.
     ReadExact,
-    /// Runs `loop` (line 35) and what follows, up to the next wait: a control state (a path through the loop may not wait, so each round goes through the dispatch loop).
+    /// Runs `loop` (line 46) and what follows, up to the next wait: a control state (a path through the loop may not wait, so each round goes through the dispatch loop).
     Loop,
-    /// Waits in `write(b"e");` (line 41) until every byte is written.
+    /// Waits in `write(b"e");` (line 52) until every byte is written.
     Write4,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for ControlFlowMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,
@@ -177,8 +182,11 @@ impl ::twinbench::Machine for ControlFlowMachine {
     ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
         loop {
             match self.state {
-                ControlFlowState::ReadUntil => {
-                    match self.buf.find(::twinbench::Delimiter::as_bytes(&(SEMICOLON))) {
+                ControlFlowState::ReadUntilSemicolon => {
+                    match self
+                        .buf
+                        .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
+                    {
                         ::core::option::Option::Some(found) => {
                             self.end = found;
                             if &self.buf.filled()[..self.end] == b"quit;" {
@@ -190,7 +198,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                                 return ::core::task::Poll::Pending;
                             } else if &self.buf.filled()[..self.end] == b"skip;" {
                                 self.buf.consume(self.end);
-                                self.state = ControlFlowState::ReadUntil;
+                                self.state = ControlFlowState::ReadUntilSemicolon;
                             } else {
                                 self.state = ControlFlowState::Write;
                             }
@@ -205,7 +213,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                 }
                 ControlFlowState::Yield => {
                     self.buf.consume(self.end);
-                    self.state = ControlFlowState::ReadUntil;
+                    self.state = ControlFlowState::ReadUntilSemicolon;
                 }
                 ControlFlowState::Write => {
                     let bytes: &[u8] = &self.buf.filled()[..self.end];
@@ -217,7 +225,7 @@ impl ::twinbench::Machine for ControlFlowMachine {
                     }
                     self.written = 0;
                     self.buf.consume(self.end);
-                    self.state = ControlFlowState::ReadUntil;
+                    self.state = ControlFlowState::ReadUntilSemicolon;
                 }
                 ControlFlowState::Write2 => {
                     let bytes: &[u8] = b"bye";

@@ -7,6 +7,7 @@ pub fn echo() -> Echo {
 /// The scenario [`echo`]: generated from `fn echo` by `#[scenario]`, with its poll-loop twin [`EchoMachine`] and its async twin [`Echo::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Echo;
+#[automatically_derived]
 impl ::twinbench::Scenario for Echo {
     type Machine = EchoMachine;
     fn name(&self) -> &'static str {
@@ -21,8 +22,8 @@ impl ::twinbench::Scenario for Echo {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"hello world\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"hello world\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"hello world\n"), conn),
         )
     }
     fn machine(&self) -> EchoMachine {
@@ -69,19 +70,20 @@ pub struct EchoMachine {
     state: EchoState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<128>,
-    /// From `let end: usize = read_until(b'\n');` (line 4).
+    /// From `let end: usize = read_until(b'\n');` (line 9).
     end: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`EchoMachine`]: one per wait point of `echo`, named after its step.
+/// The states of [`EchoMachine`]: one per wait point of `echo`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EchoState {
-    /// Waits in `let end: usize = read_until(b'\n');` (line 4) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(b'\n');` (line 9) until `buf` holds the delimiter.
     ReadUntil,
-    /// Waits in `write(&buf[..end]);` (line 5) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 10) until every byte is written.
     Write,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for EchoMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,

@@ -7,6 +7,7 @@ pub fn keepalive() -> Keepalive {
 /// The scenario [`keepalive`]: generated from `fn keepalive` by `#[scenario]`, with its poll-loop twin [`KeepaliveMachine`] and its async twin [`Keepalive::serve_conn`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Keepalive;
+#[automatically_derived]
 impl ::twinbench::Scenario for Keepalive {
     type Machine = KeepaliveMachine;
     fn name(&self) -> &'static str {
@@ -21,8 +22,11 @@ impl ::twinbench::Scenario for Keepalive {
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
         ::twinbench::Client::new(
-            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
-            ::twinbench::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
+            ::twinbench::__private::ClientBytes::for_conn(
+                &(b"a\nbb\nccc\ndddd\n"),
+                conn,
+            ),
+            ::twinbench::__private::ClientBytes::for_conn(&(b"a\nbb\nccc\ndddd\n"), conn),
         )
     }
     fn machine(&self) -> KeepaliveMachine {
@@ -73,23 +77,24 @@ pub struct KeepaliveMachine {
     state: KeepaliveState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<128>,
-    /// The iterations left of `for _ in 0..4` (line 4).
+    /// The iterations left of `for _ in 0..4` (line 9).
     range: ::core::ops::Range<usize>,
-    /// From `let end: usize = read_until(b'\n');` (line 5).
+    /// From `let end: usize = read_until(b'\n');` (line 10).
     end: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
 }
-/// The states of [`KeepaliveMachine`]: one per wait point of `keepalive`, named after its step.
+/// The states of [`KeepaliveMachine`]: one per wait point of `keepalive`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeepaliveState {
     /// Runs the scenario's first statements, up to its first wait.
     Start,
-    /// Waits in `let end: usize = read_until(b'\n');` (line 5) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(b'\n');` (line 10) until `buf` holds the delimiter.
     ReadUntil,
-    /// Waits in `write(&buf[..end]);` (line 6) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 11) until every byte is written.
     Write,
 }
+#[automatically_derived]
 impl ::twinbench::Machine for KeepaliveMachine {
     fn resume<__TwinbenchIo: ::twinbench::Io>(
         &mut self,

@@ -6,6 +6,8 @@
 //! same walk rejects what would make the twins differ or cannot be lowered to a state machine:
 //! `.await`, `async`, `return`, `?`, a step nested in an expression or a closure, and a
 //! `break`/`continue` that would leave the expression.
+//!
+//! Run by `validate`, with its scopes; imports `ast`, `ctxt` and `parse`'s step names.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
@@ -14,8 +16,9 @@ use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Token};
 
-use crate::ast::{BindingId, Hole, HoleTarget, STEPS, UserExpr, bare_call_name};
-use crate::ctxt::Ctxt;
+use crate::internals::ast::{BindingId, Hole, HoleTarget, UserExpr};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::parse::{STEPS, bare_call_name};
 
 /// The standard macros whose format string may capture names inline (`"{end}"`).
 const FORMAT_MACROS: &[&str] = &[

@@ -1,6 +1,7 @@
 //! The attribute's arguments: `#[scenario(connections = …, buffer = …, requests = …,
 //! client(send = …, expect = …))]`, or `client(exchanges = [(request, reply), …])` for a
-//! lock-step client.
+//! lock-step client. Grammar with syn's own tools (`Parse` per rule, custom keywords,
+//! `lookahead1`); every mistake is recorded and parsing goes on. Imports `ctxt` only.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -8,7 +9,7 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Token, parenthesized};
 
-use crate::ctxt::Ctxt;
+use crate::internals::ctxt::Ctxt;
 
 mod kw {
     syn::custom_keyword!(connections);
@@ -21,7 +22,10 @@ mod kw {
     syn::custom_keyword!(trickle);
 }
 
-/// The checked arguments: every required key present, none twice.
+/// The arguments. Always made, as serde's `attr::Container` is: a key missing (or the list
+/// unparsable) is an error in the `Ctxt` and a [`placeholder`] here, which never reaches the
+/// output, since any recorded error sends the expansion to `fallback`. So once `validate`
+/// has found no error, every required key was given, once.
 pub struct Args {
     pub connections: Expr,
     pub buffer: Expr,
@@ -109,14 +113,23 @@ impl Parse for ClientArg {
     }
 }
 
-/// Parses and checks the arguments, recording every mistake in `cx`. `None` when they are
-/// unusable (the errors say why).
-pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Option<Args> {
+/// Parses and checks the arguments, recording every mistake in `cx` (see [`Args`]).
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(parsed) => parsed,
         Err(error) => {
+            // The parse error is the one to read: no "missing" errors behind it.
             cx.syn_error(error);
-            return None;
+            return Args {
+                connections: placeholder(),
+                buffer: placeholder(),
+                requests: None,
+                client: ClientSpec::Bytes {
+                    send: placeholder(),
+                    expect: placeholder(),
+                },
+                trickle: None,
+            };
         }
     };
 
@@ -144,39 +157,43 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Option<Args> {
     }
 
     let call_site = Span::call_site();
-    if connections.is_none() {
+    let connections = connections.unwrap_or_else(|| {
         cx.error_at(
             call_site,
             "missing `connections = …`: how many connections a run opens",
         );
-    }
-    if buffer.is_none() {
+        placeholder()
+    });
+    let buffer = buffer.unwrap_or_else(|| {
         cx.error_at(
             call_site,
             "missing `buffer = …`: receive buffer bytes per connection",
         );
-    }
-    if client.is_none() {
+        placeholder()
+    });
+    let (client, trickle) = client.unwrap_or_else(|| {
         cx.error_at(
             call_site,
             "missing `client(send = …, expect = …)`: what each client sends and expects back",
         );
-    }
-    let (client, trickle) = client??;
-    Some(Args {
-        connections: connections?,
-        buffer: buffer?,
+        (
+            ClientSpec::Bytes {
+                send: placeholder(),
+                expect: placeholder(),
+            },
+            None,
+        )
+    });
+    Args {
+        connections,
+        buffer,
         requests,
         client,
         trickle,
-    })
+    }
 }
 
-fn client_args(
-    cx: &Ctxt,
-    key: kw::client,
-    args: Vec<ClientArg>,
-) -> Option<(ClientSpec, Option<Expr>)> {
+fn client_args(cx: &Ctxt, key: kw::client, args: Vec<ClientArg>) -> (ClientSpec, Option<Expr>) {
     let mut send = None;
     let mut expect = None;
     let mut exchanges = None;
@@ -196,26 +213,28 @@ fn client_args(
                 "a lock-step client's bytes are its `exchanges = …`; drop `send`/`expect`",
             );
         }
-        return (send.is_none() && expect.is_none())
-            .then_some((ClientSpec::Exchanges(exchanges), trickle));
+        return (ClientSpec::Exchanges(exchanges), trickle);
     }
-    if send.is_none() {
+    let send = send.unwrap_or_else(|| {
         cx.error_spanned_by(
             key,
             "`client(…)` needs `send = …`: the bytes each client sends",
         );
-    }
-    if expect.is_none() {
+        placeholder()
+    });
+    let expect = expect.unwrap_or_else(|| {
         cx.error_spanned_by(
             key,
             "`client(…)` needs `expect = …`: the reply each client expects",
         );
-    }
-    let bytes = ClientSpec::Bytes {
-        send: send?,
-        expect: expect?,
-    };
-    Some((bytes, trickle))
+        placeholder()
+    });
+    (ClientSpec::Bytes { send, expect }, trickle)
+}
+
+/// Stands in for a value that is missing; its error is already recorded (see [`Args`]).
+fn placeholder() -> Expr {
+    Expr::Verbatim(TokenStream::new())
 }
 
 /// Records `key = value`, or an error at the second `key`.

@@ -1,5 +1,6 @@
 //! Where a scenario statement came from, in words: its source text and line, for the docs on
-//! the generated states and fields (`cargo expand` is read by people).
+//! the generated states and fields (`cargo expand` is read by people). Imports nothing of this
+//! crate.
 
 use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
 

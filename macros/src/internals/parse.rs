@@ -1,183 +1,23 @@
-//! The scenario as a tree: what `#[scenario]` parsed out of the attribute and the fn.
+//! From syn's fn to the scenario tree of `ast`: recognises the shapes of steps and control
+//! flow, and records every statement it cannot take (with the user's tokens) in the `Ctxt`.
+//! Meaning (types, names, scopes, the signature) is `validate`'s.
 //!
-//! Every node keeps the syn tokens it came from (and so their spans) and its [`Source`], so
-//! errors point at the user's own tokens and the generated docs can quote the user's lines.
-//! This stage only recognises shapes; `validate` checks meaning and resolves names.
+//! Imports `ast`, `ctxt` and `source`.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::{
     Attribute, Expr, ExprCall, ExprForLoop, ExprIf, ExprLoop, ExprWhile, Ident, ItemFn, LitByteStr,
-    Local, Pat, Signature, Token, Type, Visibility,
+    Local, Pat, Token, Type,
 };
 
-use crate::attr::{self, Args};
-use crate::ctxt::Ctxt;
-use crate::source::Source;
-
-/// A parsed scenario: the fn's outside, the attribute's arguments, and the body as steps.
-pub struct Scenario {
-    /// The fn's attributes (docs and all), kept on the generated fn.
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    /// The fn's name: `echo`.
-    pub name: Ident,
-    /// `None` when the arguments were unusable (the errors are in the `Ctxt`).
-    pub args: Option<Args>,
-    pub body: Block,
-    /// Every binding the body declares (`let`s and loop variables), indexed by [`BindingId`].
-    pub bindings: Vec<Binding>,
-}
-
-/// Index into [`Scenario::bindings`].
-pub type BindingId = usize;
-
-/// A name the scenario declares: `let NAME: TYPE = …`, `let NAME: usize = read_until(…)`, or
-/// the variable of a `for` loop.
-pub struct Binding {
-    /// As written (its span is the declaration's).
-    pub ident: Ident,
-    pub mutability: Option<Token![mut]>,
-    /// As written; `usize` (spanned on the variable) for a loop variable.
-    pub ty: Type,
-    pub kind: BindingKind,
-    /// The declaring statement.
-    pub source: Source,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum BindingKind {
-    /// `let NAME: TYPE = EXPR;`
-    Let,
-    /// `let NAME: usize = read_until(…);`
-    ReadUntil,
-    /// `for NAME in a..b`
-    LoopVar,
-}
-
-/// A `{ … }` of scenario statements.
-pub struct Block {
-    pub stmts: Vec<Stmt>,
-}
-
-/// One scenario statement.
-pub struct Stmt {
-    pub kind: StmtKind,
-    pub source: Source,
-    /// Filled in by `validate`: whether a wait point (an I/O step) lies inside.
-    pub waits: bool,
-    /// Filled in by `validate`: whether a `break`/`continue` inside leaves this statement (it
-    /// targets a loop around it).
-    pub escapes: bool,
-}
-
-pub enum StmtKind {
-    /// `read_until(DELIM);` or `let NAME: usize = read_until(DELIM);`: a wait point.
-    ReadUntil {
-        delim: Delim,
-        bind: Option<BindingId>,
-    },
-    /// `read_exact(N);`: a wait point.
-    ReadExact {
-        len: UserExpr,
-    },
-    /// `write(BYTES);`: a wait point.
-    Write {
-        bytes: UserExpr,
-    },
-    /// `consume(N);`: not a wait point.
-    Consume {
-        len: UserExpr,
-    },
-    /// `yield_now();`: a wait point.
-    YieldNow,
-    /// `let NAME: TYPE = EXPR;` without I/O.
-    Let {
-        bind: BindingId,
-        init: UserExpr,
-    },
-    /// Any other expression statement: plain computation.
-    Compute {
-        expr: UserExpr,
-    },
-    /// `if C1 { … } else if C2 { … } else { … }`.
-    If {
-        arms: Vec<IfArm>,
-        otherwise: Option<Block>,
-    },
-    While {
-        cond: UserExpr,
-        body: Block,
-    },
-    Loop {
-        body: Block,
-    },
-    /// `for NAME in START..END` (or `..=`, or `_` for the name).
-    For {
-        var: Option<BindingId>,
-        range: Box<ForRange>,
-        body: Block,
-    },
-    /// A bare `{ … }` inside the body.
-    Block(Block),
-    Break,
-    Continue,
-}
-
-/// One `if COND { … }` (or `else if`) of an `if` chain.
-pub struct IfArm {
-    pub cond: UserExpr,
-    pub body: Block,
-    pub source: Source,
-}
-
-/// The range of a `for` loop: always a range of `usize`.
-pub struct ForRange {
-    pub start: UserExpr,
-    pub end: UserExpr,
-    /// `a..=b`
-    pub inclusive: bool,
-}
-
-/// What `read_until` looks for.
-pub enum Delim {
-    /// A literal (`b'\n'` becomes `b"\n"` with the same span).
-    Bytes(LitByteStr),
-    /// Anything implementing `::twinbench::Delimiter`.
-    Expr(Box<UserExpr>),
-}
-
-/// A Rust expression from the user. After `validate`, every use of `buf` or of a scenario
-/// binding in it is a [`Hole`]: a marker ident the back ends replace with their own lowering
-/// (`self.buf.filled()` and `self.end` in the machine; `buf.filled()` and `end` in the async fn).
-pub struct UserExpr {
-    pub expr: Expr,
-    pub holes: Vec<Hole>,
-}
-
-impl UserExpr {
-    pub fn new(expr: Expr) -> Self {
-        UserExpr {
-            expr,
-            holes: Vec::new(),
-        }
-    }
-}
-
-/// A name in a user expression that each back end lowers its own way.
-pub struct Hole {
-    /// The user's token (its span is the use site).
-    pub ident: Ident,
-    pub target: HoleTarget,
-}
-
-#[derive(Clone, Copy)]
-pub enum HoleTarget {
-    /// `buf`: the received, unconsumed bytes.
-    Buf,
-    Binding(BindingId),
-}
+use crate::internals::ast::{
+    Binding, BindingId, BindingKind, Block, Delim, ForRange, IfArm, Scenario, Stmt, StmtKind,
+    UserExpr,
+};
+use crate::internals::ctxt::Ctxt;
+use crate::internals::source::Source;
 
 /// The five step names. A call of one of these bare names where a step may stand (a statement
 /// of its own, or a `let` initializer) is that step.
@@ -220,70 +60,42 @@ enum StepCall {
     YieldNow,
 }
 
-impl Scenario {
-    /// Parses the attribute's arguments and the fn, recording every mistake in `cx` and going
-    /// on past it, so that one compile reports them all.
-    pub fn from_syn(cx: &Ctxt, args: TokenStream, item: ItemFn) -> Scenario {
-        let args = attr::parse(cx, args);
-        check_signature(cx, &item.sig);
-        let mut parser = BodyParser {
-            cx,
-            bindings: Vec::new(),
-            ordinal: 0,
-        };
-        let body = parser.block(item.block.stmts);
-        Scenario {
-            attrs: item.attrs,
-            vis: item.vis,
-            name: item.sig.ident,
-            args,
-            body,
-            bindings: parser.bindings,
+impl StepCall {
+    fn name(&self) -> &'static str {
+        match self {
+            StepCall::ReadUntil(_) => "read_until",
+            StepCall::ReadExact(_) => "read_exact",
+            StepCall::Write(_) => "write",
+            StepCall::Consume(_) => "consume",
+            StepCall::YieldNow => "yield_now",
         }
     }
 }
 
-fn check_signature(cx: &Ctxt, sig: &Signature) {
-    if let Some(token) = &sig.constness {
-        cx.error_spanned_by(token, "a scenario is a plain `fn`: remove `const`");
-    }
-    if let Some(token) = &sig.asyncness {
-        cx.error_spanned_by(
-            token,
-            "a scenario is a plain `fn`: remove `async` (the macro writes the async twin itself)",
-        );
-    }
-    if let Some(token) = &sig.unsafety {
-        cx.error_spanned_by(token, "a scenario is a plain `fn`: remove `unsafe`");
-    }
-    if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(abi, "a scenario is a plain `fn`: remove the ABI");
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        cx.error_spanned_by(&sig.generics, "a scenario cannot be generic");
-    }
-    if !sig.inputs.is_empty() || sig.variadic.is_some() {
-        let params = match (&sig.inputs.first(), &sig.variadic) {
-            (Some(_), _) => sig.inputs.to_token_stream(),
-            (None, variadic) => variadic.to_token_stream(),
-        };
-        cx.error_spanned_by(
-            params,
-            "a scenario takes no parameters: the connection is implicit, and `buf` names its \
-             received bytes",
-        );
-    }
-    if let syn::ReturnType::Type(arrow, ty) = &sig.output {
-        cx.error_spanned_by(
-            quote!(#arrow #ty),
-            "a scenario has no return type: `#[scenario]` makes the fn return the scenario value",
-        );
+/// Recognises the fn as a scenario, recording every mistake in `cx` and going on past it, so
+/// that one compile reports them all.
+pub fn scenario(cx: &Ctxt, item: ItemFn) -> Scenario {
+    let mut parser = BodyParser {
+        cx,
+        bindings: Vec::new(),
+        dropped_lets: Vec::new(),
+        ordinal: 0,
+    };
+    let body = parser.block(item.block.stmts);
+    Scenario {
+        attrs: item.attrs,
+        vis: item.vis,
+        sig: item.sig,
+        body,
+        bindings: parser.bindings,
+        dropped_lets: parser.dropped_lets,
     }
 }
 
 struct BodyParser<'a> {
     cx: &'a Ctxt,
     bindings: Vec<Binding>,
+    dropped_lets: Vec<(Ident, Type)>,
     ordinal: usize,
 }
 
@@ -368,9 +180,8 @@ impl BodyParser<'_> {
                 return None;
             }
         };
-        check_binding_name(cx, &ident);
-        check_field_type(cx, &ty);
         let Some(init) = local.init else {
+            self.dropped_lets.push((ident.clone(), ty));
             cx.error_spanned_by(
                 &ident,
                 format_args!(
@@ -389,33 +200,25 @@ impl BodyParser<'_> {
             _ => Ok(None),
         };
         let kind = match step {
-            Err(()) => return None,
             Ok(Some(StepCall::ReadUntil(delim))) => {
-                if !is_usize(&ty) {
-                    cx.error_spanned_by(
-                        &ty,
-                        "`read_until` returns the end offset in `buf`: write \
-                         `let NAME: usize = read_until(…);`",
-                    );
-                }
                 let bind = self.declare(ident, mutability, ty, BindingKind::ReadUntil, &source);
                 StmtKind::ReadUntil {
                     delim,
                     bind: Some(bind),
                 }
             }
-            Ok(Some(StepCall::YieldNow)) => {
-                return self.unit_step_in_let(&init.expr, "yield_now");
-            }
-            Ok(Some(StepCall::ReadExact(_))) => {
-                return self.unit_step_in_let(&init.expr, "read_exact");
-            }
-            Ok(Some(StepCall::Write(_))) => return self.unit_step_in_let(&init.expr, "write"),
-            Ok(Some(StepCall::Consume(_))) => return self.unit_step_in_let(&init.expr, "consume"),
             Ok(None) => {
                 let init = UserExpr::new(*init.expr);
                 let bind = self.declare(ident, mutability, ty, BindingKind::Let, &source);
                 StmtKind::Let { bind, init }
+            }
+            Err(()) => {
+                self.dropped_lets.push((ident, ty));
+                return None;
+            }
+            Ok(Some(unit)) => {
+                self.dropped_lets.push((ident, ty));
+                return self.unit_step_in_let(&init.expr, unit.name());
             }
         };
         Some(stmt_of(kind, source))
@@ -679,7 +482,6 @@ impl BodyParser<'_> {
         let mut ok = true;
         let var = match *pat {
             Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                check_binding_name(cx, &pat.ident);
                 let ty: Type = syn::parse_quote_spanned!(pat.ident.span()=> usize);
                 Some((pat.ident, pat.mutability, ty))
             }
@@ -790,69 +592,4 @@ fn step_attrs(expr: &Expr) -> &[Attribute] {
         Expr::Continue(expr) => &expr.attrs,
         _ => &[],
     }
-}
-
-fn check_binding_name(cx: &Ctxt, ident: &Ident) {
-    if ident == "buf" {
-        cx.error_spanned_by(
-            ident,
-            "`buf` names the connection's received bytes; pick another name",
-        );
-    } else if matches!(
-        ident.to_string().as_str(),
-        "self" | "Self" | "super" | "crate"
-    ) {
-        cx.error_spanned_by(
-            ident,
-            format_args!("`{ident}` cannot name a scenario binding"),
-        );
-    }
-}
-
-fn is_usize(ty: &Type) -> bool {
-    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("usize"))
-}
-
-/// A binding becomes a field of the generated machine and lives across waits: it cannot
-/// borrow, and its type must be written out.
-fn check_field_type(cx: &Ctxt, ty: &Type) {
-    struct Finder<'a> {
-        cx: &'a Ctxt,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
-        fn visit_type_reference(&mut self, ty: &'ast syn::TypeReference) {
-            if !self.found {
-                self.found = true;
-                self.cx.error_spanned_by(
-                    ty,
-                    "a scenario binding lives in the generated machine across waits, so it cannot \
-                     borrow: keep an offset into `buf` (or an owned value) instead",
-                );
-            }
-        }
-        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
-            if !self.found {
-                self.found = true;
-                self.cx.error_spanned_by(
-                    lifetime,
-                    "a scenario binding lives in the generated machine, so its type cannot have \
-                     a lifetime",
-                );
-            }
-        }
-        fn visit_type_infer(&mut self, ty: &'ast syn::TypeInfer) {
-            self.cx.error_spanned_by(
-                ty,
-                "write the type out: a scenario binding is a field of the generated machine",
-            );
-        }
-        fn visit_type_impl_trait(&mut self, ty: &'ast syn::TypeImplTrait) {
-            self.cx.error_spanned_by(
-                ty,
-                "`impl Trait` cannot be a field type; write a concrete type",
-            );
-        }
-    }
-    syn::visit::Visit::visit_type(&mut Finder { cx, found: false }, ty);
 }

@@ -1,19 +1,27 @@
-//! Checks the parsed scenario and resolves its names, producing the checked tree both back
-//! ends read.
+//! Checks the parsed scenario's meaning and resolves its names, producing the checked tree
+//! both back ends read: the signature is a plain `fn()`, each binding has a usable name and a
+//! type that can be a field of the machine, every name is in scope, `break`/`continue` are in
+//! a loop. The back ends check nothing again.
 //!
 //! Scoping follows Rust: a `let` is visible from the next statement to the end of its block, a
 //! loop variable inside its loop; a later `let` of the same name shadows. A name that matches
 //! some binding of the scenario but none in scope at its use is an error; names that match no
 //! binding (module consts and fns) are left alone.
+//!
+//! Imports `ast`, `attr` (the checked arguments travel with the tree), `ctxt` and `resolve`.
 
 use std::collections::HashSet;
 
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
+use syn::{Ident, Signature, Type};
 
-use crate::ast::{Binding, BindingId, Block, Delim, Scenario, Stmt, StmtKind, UserExpr};
-use crate::attr::Args;
-use crate::ctxt::Ctxt;
-use crate::resolve::{self, Scope};
+use crate::internals::ast::{
+    Binding, BindingId, BindingKind, Block, Delim, Scenario, Stmt, StmtKind, UserExpr,
+};
+use crate::internals::attr::Args;
+use crate::internals::ctxt::Ctxt;
+use crate::internals::resolve::{self, Scope};
 
 /// A scenario with no errors: names resolved, `waits`/`escapes` facts filled in. Only
 /// [`check`] makes one, so a back end holding it knows there is nothing left to check.
@@ -24,8 +32,23 @@ pub struct Checked {
     _sealed: (),
 }
 
-/// Checks `scenario`, reporting every error at once.
-pub fn check(cx: Ctxt, mut scenario: Scenario) -> syn::Result<Checked> {
+/// Checks `scenario`, reporting every error at once (its arguments' too: `attr::parse`
+/// recorded them in `cx`).
+pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checked> {
+    check_signature(&cx, &scenario.sig);
+    for binding in &scenario.bindings {
+        check_binding(&cx, &binding.ident, &binding.ty);
+        if binding.kind == BindingKind::ReadUntil && !is_usize(&binding.ty) {
+            cx.error_spanned_by(
+                &binding.ty,
+                "`read_until` returns the end offset in `buf`: write \
+                 `let NAME: usize = read_until(…);`",
+            );
+        }
+    }
+    for (ident, ty) in &scenario.dropped_lets {
+        check_binding(&cx, ident, ty);
+    }
     let names = scenario
         .bindings
         .iter()
@@ -39,20 +62,18 @@ pub fn check(cx: Ctxt, mut scenario: Scenario) -> syn::Result<Checked> {
         loops: 0,
     };
     validator.block(&mut scenario.body);
-    let args = scenario.args.take();
     cx.check()?;
-    match args {
-        Some(args) => Ok(Checked {
-            scenario,
-            args,
-            _sealed: (),
-        }),
-        // Unusable arguments always come with an error, so this is not reached.
-        None => Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "invalid #[scenario] arguments",
-        )),
-    }
+    Ok(Checked {
+        scenario,
+        args,
+        _sealed: (),
+    })
+}
+
+/// A binding's name and type (a loop variable's is `usize`, spanned on the variable).
+fn check_binding(cx: &Ctxt, ident: &Ident, ty: &Type) {
+    check_binding_name(cx, ident);
+    check_field_type(cx, ty);
 }
 
 struct Validator<'a> {
@@ -203,4 +224,107 @@ impl Validator<'_> {
         stmt.waits = waits;
         stmt.escapes = escapes;
     }
+}
+
+fn check_signature(cx: &Ctxt, sig: &Signature) {
+    if let Some(token) = &sig.constness {
+        cx.error_spanned_by(token, "a scenario is a plain `fn`: remove `const`");
+    }
+    if let Some(token) = &sig.asyncness {
+        cx.error_spanned_by(
+            token,
+            "a scenario is a plain `fn`: remove `async` (the macro writes the async twin itself)",
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned_by(token, "a scenario is a plain `fn`: remove `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "a scenario is a plain `fn`: remove the ABI");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        cx.error_spanned_by(&sig.generics, "a scenario cannot be generic");
+    }
+    if !sig.inputs.is_empty() || sig.variadic.is_some() {
+        let params = match (&sig.inputs.first(), &sig.variadic) {
+            (Some(_), _) => sig.inputs.to_token_stream(),
+            (None, variadic) => variadic.to_token_stream(),
+        };
+        cx.error_spanned_by(
+            params,
+            "a scenario takes no parameters: the connection is implicit, and `buf` names its \
+             received bytes",
+        );
+    }
+    if let syn::ReturnType::Type(arrow, ty) = &sig.output {
+        cx.error_spanned_by(
+            quote!(#arrow #ty),
+            "a scenario has no return type: `#[scenario]` makes the fn return the scenario value",
+        );
+    }
+}
+
+fn check_binding_name(cx: &Ctxt, ident: &Ident) {
+    if ident == "buf" {
+        cx.error_spanned_by(
+            ident,
+            "`buf` names the connection's received bytes; pick another name",
+        );
+    } else if matches!(
+        ident.to_string().as_str(),
+        "self" | "Self" | "super" | "crate"
+    ) {
+        cx.error_spanned_by(
+            ident,
+            format_args!("`{ident}` cannot name a scenario binding"),
+        );
+    }
+}
+
+fn is_usize(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("usize"))
+}
+
+/// A binding becomes a field of the generated machine and lives across waits: it cannot
+/// borrow, and its type must be written out.
+fn check_field_type(cx: &Ctxt, ty: &Type) {
+    struct Finder<'a> {
+        cx: &'a Ctxt,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_type_reference(&mut self, ty: &'ast syn::TypeReference) {
+            if !self.found {
+                self.found = true;
+                self.cx.error_spanned_by(
+                    ty,
+                    "a scenario binding lives in the generated machine across waits, so it cannot \
+                     borrow: keep an offset into `buf` (or an owned value) instead",
+                );
+            }
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            if !self.found {
+                self.found = true;
+                self.cx.error_spanned_by(
+                    lifetime,
+                    "a scenario binding lives in the generated machine, so its type cannot have \
+                     a lifetime",
+                );
+            }
+        }
+        fn visit_type_infer(&mut self, ty: &'ast syn::TypeInfer) {
+            self.cx.error_spanned_by(
+                ty,
+                "write the type out: a scenario binding is a field of the generated machine",
+            );
+        }
+        fn visit_type_impl_trait(&mut self, ty: &'ast syn::TypeImplTrait) {
+            self.cx.error_spanned_by(
+                ty,
+                "`impl Trait` cannot be a field type; write a concrete type",
+            );
+        }
+    }
+    syn::visit::Visit::visit_type(&mut Finder { cx, found: false }, ty);
 }

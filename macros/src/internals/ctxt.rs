@@ -1,5 +1,5 @@
 //! An error collector, so a scenario's author sees every mistake in one compile (serde's
-//! `internals/ctxt.rs`).
+//! `internals/ctxt.rs`). Every front-end stage records into one; imports nothing of this crate.
 
 use std::cell::RefCell;
 use std::fmt::Display;

@@ -1,0 +1,158 @@
+//! The machine's struct: which bindings are fields (the rest are locals of one arm), one
+//! range per `for` loop with a wait inside, and their names. Imports the checked tree.
+
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
+
+use crate::expand::plain::first_span;
+use crate::internals::ast::{BindingId, BindingKind, Block, StmtKind};
+use crate::internals::validate::Checked;
+
+/// Where a binding lives in the machine.
+#[derive(Clone)]
+pub enum Slot {
+    /// A field of the machine: `self.end`.
+    Field(Ident),
+    /// A local of one arm: the variable of a `for` loop without a wait inside.
+    Local,
+}
+
+/// A field of the generated struct.
+pub struct Field {
+    pub ident: Ident,
+    pub ty: TokenStream,
+    pub init: TokenStream,
+    pub doc: String,
+}
+
+/// The machine's fields, allocated in source order: `state`, `buf`, one per binding, one
+/// `Range` per `for` loop with a wait inside (plus its variable), `written` if the scenario
+/// writes. Names are the user's, numbered on repeats (`end`, `end_2`).
+pub struct Slots {
+    pub bindings: Vec<Slot>,
+    /// The range field of each `for` loop with a wait inside, by the loop's ordinal.
+    pub ranges: HashMap<usize, Ident>,
+    pub fields: Vec<Field>,
+    pub writes: bool,
+    pub taken: HashSet<String>,
+}
+
+impl Slots {
+    pub fn allocate(checked: &Checked) -> Self {
+        let scenario = &checked.scenario;
+        let mut slots = Slots {
+            bindings: vec![Slot::Local; scenario.bindings.len()],
+            ranges: HashMap::new(),
+            fields: Vec::new(),
+            writes: false,
+            taken: ["state", "buf", "written"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        slots.block(checked, &scenario.body);
+        slots
+    }
+
+    pub fn name(&mut self, base: &str) -> Ident {
+        let mut name = base.to_owned();
+        let mut n = 1;
+        while !self.taken.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        field_ident(&name)
+    }
+
+    pub fn binding_field(&mut self, checked: &Checked, id: BindingId) {
+        let binding = &checked.scenario.bindings[id];
+        let mut ident = self.name(&binding.ident.unraw().to_string());
+        ident.set_span(binding.ident.span());
+        let ty = &binding.ty;
+        let init = match binding.kind {
+            BindingKind::LoopVar => quote!(0),
+            _ => quote_spanned!(first_span(ty)=> ::core::default::Default::default()),
+        };
+        let doc = match binding.kind {
+            BindingKind::LoopVar => {
+                format!("The variable of {}.", binding.source.describe())
+            }
+            _ => format!("From {}.", binding.source.describe()),
+        };
+        self.fields.push(Field {
+            ident: ident.clone(),
+            ty: ty.to_token_stream(),
+            init,
+            doc,
+        });
+        self.bindings[id] = Slot::Field(ident);
+    }
+
+    pub fn block(&mut self, checked: &Checked, block: &Block) {
+        for stmt in &block.stmts {
+            match &stmt.kind {
+                StmtKind::ReadUntil { bind: Some(id), .. } | StmtKind::Let { bind: id, .. } => {
+                    self.binding_field(checked, *id);
+                }
+                StmtKind::Write { .. } => self.writes = true,
+                StmtKind::If { arms, otherwise } => {
+                    for arm in arms {
+                        self.block(checked, &arm.body);
+                    }
+                    if let Some(otherwise) = otherwise {
+                        self.block(checked, otherwise);
+                    }
+                }
+                StmtKind::While { body, .. } | StmtKind::Loop { body } => self.block(checked, body),
+                StmtKind::For { var, range, body } => {
+                    if stmt.waits {
+                        let ident = self.name("range");
+                        let (ty, init) = if range.inclusive {
+                            (
+                                quote!(::core::ops::RangeInclusive<usize>),
+                                quote!(::core::ops::RangeInclusive::new(1, 0)),
+                            )
+                        } else {
+                            (quote!(::core::ops::Range<usize>), quote!(0..0))
+                        };
+                        let doc = format!("The iterations left of {}.", stmt.source.describe());
+                        self.fields.push(Field {
+                            ident: ident.clone(),
+                            ty,
+                            init,
+                            doc,
+                        });
+                        self.ranges.insert(stmt.source.ordinal, ident);
+                        if let Some(var) = var {
+                            self.binding_field(checked, *var);
+                        }
+                    }
+                    self.block(checked, body);
+                }
+                StmtKind::Block(block) => self.block(checked, block),
+                StmtKind::ReadUntil { bind: None, .. }
+                | StmtKind::ReadExact { .. }
+                | StmtKind::Consume { .. }
+                | StmtKind::YieldNow
+                | StmtKind::Compute { .. }
+                | StmtKind::Break
+                | StmtKind::Continue => {}
+            }
+        }
+    }
+}
+
+/// A field named `name`: raw if it is a keyword (`r#type`).
+pub fn field_ident(name: &str) -> Ident {
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Ident::new(name, Span::call_site())
+    } else if matches!(name, "self" | "Self" | "super" | "crate" | "_") {
+        // Cannot be raw either (and the front end rejects them as binding names).
+        Ident::new(&format!("{name}_field"), Span::call_site())
+    } else {
+        Ident::new_raw(name, Span::call_site())
+    }
+}

@@ -1,0 +1,211 @@
+//! The control-flow graph of the scenario: one node per wait point, plain statement, branch
+//! and `for` step (see the module docs of `machine`), built from the checked tree, which is
+//! all it imports.
+
+use crate::internals::ast::{Block, Stmt, StmtKind, UserExpr};
+use crate::internals::source::Source;
+
+pub type NodeId = usize;
+
+/// The end of the scenario: always node 0.
+pub const END: NodeId = 0;
+/// An edge not known yet (a loop's body, patched once built).
+pub const PATCH: NodeId = usize::MAX;
+
+/// A node of the graph: what runs there, and where it continues.
+pub enum Node<'a> {
+    /// `return Poll::Ready(Ok(()))`.
+    End,
+    /// A wait point: always a state.
+    Wait { stmt: &'a Stmt, next: NodeId },
+    /// A plain statement (see `plain`), emitted as ordinary Rust in one piece.
+    Plain { stmt: &'a Stmt, next: NodeId },
+    /// The start of a `for` loop with a wait inside: `self.range = START..END;`.
+    ForInit { stmt: &'a Stmt, next: NodeId },
+    /// The head of such a loop: the next value, or leave.
+    ForNext {
+        stmt: &'a Stmt,
+        body: NodeId,
+        after: NodeId,
+    },
+    /// An `if` arm's or a `while`'s condition.
+    Branch {
+        cond: &'a UserExpr,
+        source: &'a Source,
+        kind: BranchKind,
+        then: NodeId,
+        otherwise: NodeId,
+    },
+    /// Nothing to do: the head of a `loop`, or the start.
+    Nop {
+        source: Option<&'a Source>,
+        next: NodeId,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BranchKind {
+    If,
+    While,
+}
+
+impl Node<'_> {
+    pub fn succs(&self) -> [Option<NodeId>; 2] {
+        match *self {
+            Node::End => [None, None],
+            Node::Wait { next, .. }
+            | Node::Plain { next, .. }
+            | Node::ForInit { next, .. }
+            | Node::Nop { next, .. } => [Some(next), None],
+            Node::ForNext { body, after, .. } => [Some(body), Some(after)],
+            Node::Branch {
+                then, otherwise, ..
+            } => [Some(then), Some(otherwise)],
+        }
+    }
+
+    /// Size of the node's own code, for the inlining limit.
+    pub fn weight(&self) -> usize {
+        match self {
+            Node::Nop { .. } | Node::Wait { .. } => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// The loops around the statement being lowered: where `break` and `continue` go.
+pub struct LoopTargets {
+    break_to: NodeId,
+    continue_to: NodeId,
+}
+
+pub struct Graph<'a> {
+    pub nodes: Vec<Node<'a>>,
+    /// Sort key of each node (source order), for naming states.
+    pub order: Vec<(usize, u8)>,
+    pub loops: Vec<LoopTargets>,
+}
+
+impl<'a> Graph<'a> {
+    pub fn new() -> Self {
+        Graph {
+            nodes: vec![Node::End],
+            order: vec![(usize::MAX, 0)],
+            loops: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, node: Node<'a>, order: (usize, u8)) -> NodeId {
+        self.nodes.push(node);
+        self.order.push(order);
+        self.nodes.len() - 1
+    }
+
+    /// Lowers `block`, which continues at `next`; returns its entry node.
+    pub fn block(&mut self, block: &'a Block, next: NodeId) -> NodeId {
+        block
+            .stmts
+            .iter()
+            .rev()
+            .fold(next, |next, stmt| self.stmt(stmt, next))
+    }
+
+    pub fn stmt(&mut self, stmt: &'a Stmt, next: NodeId) -> NodeId {
+        let order = (stmt.source.ordinal, 0);
+        if !stmt.waits && !stmt.escapes {
+            return self.push(Node::Plain { stmt, next }, order);
+        }
+        match &stmt.kind {
+            StmtKind::ReadUntil { .. }
+            | StmtKind::ReadExact { .. }
+            | StmtKind::Write { .. }
+            | StmtKind::YieldNow => self.push(Node::Wait { stmt, next }, order),
+            StmtKind::Break => self.loops.last().map_or(next, |targets| targets.break_to),
+            StmtKind::Continue => self
+                .loops
+                .last()
+                .map_or(next, |targets| targets.continue_to),
+            StmtKind::Block(block) => self.block(block, next),
+            StmtKind::If { arms, otherwise } => {
+                let mut entry = match otherwise {
+                    Some(otherwise) => self.block(otherwise, next),
+                    None => next,
+                };
+                for arm in arms.iter().rev() {
+                    let then = self.block(&arm.body, next);
+                    entry = self.push(
+                        Node::Branch {
+                            cond: &arm.cond,
+                            source: &arm.source,
+                            kind: BranchKind::If,
+                            then,
+                            otherwise: entry,
+                        },
+                        (arm.source.ordinal, 0),
+                    );
+                }
+                entry
+            }
+            StmtKind::While { cond, body } => {
+                let head = self.push(
+                    Node::Branch {
+                        cond,
+                        source: &stmt.source,
+                        kind: BranchKind::While,
+                        then: PATCH,
+                        otherwise: next,
+                    },
+                    order,
+                );
+                let body_entry = self.loop_body(body, head, next);
+                if let Node::Branch { then, .. } = &mut self.nodes[head] {
+                    *then = body_entry;
+                }
+                head
+            }
+            StmtKind::Loop { body } => {
+                let head = self.push(
+                    Node::Nop {
+                        source: Some(&stmt.source),
+                        next: PATCH,
+                    },
+                    order,
+                );
+                let body_entry = self.loop_body(body, head, next);
+                if let Node::Nop { next, .. } = &mut self.nodes[head] {
+                    *next = body_entry;
+                }
+                head
+            }
+            StmtKind::For { body, .. } => {
+                let head = self.push(
+                    Node::ForNext {
+                        stmt,
+                        body: PATCH,
+                        after: next,
+                    },
+                    (stmt.source.ordinal, 1),
+                );
+                let body_entry = self.loop_body(body, head, next);
+                if let Node::ForNext { body, .. } = &mut self.nodes[head] {
+                    *body = body_entry;
+                }
+                self.push(Node::ForInit { stmt, next: head }, order)
+            }
+            // Statements without a wait never escape: they are `Plain` above.
+            StmtKind::Consume { .. } | StmtKind::Let { .. } | StmtKind::Compute { .. } => {
+                self.push(Node::Plain { stmt, next }, order)
+            }
+        }
+    }
+
+    pub fn loop_body(&mut self, body: &'a Block, head: NodeId, after: NodeId) -> NodeId {
+        self.loops.push(LoopTargets {
+            break_to: after,
+            continue_to: head,
+        });
+        let entry = self.block(body, head);
+        self.loops.pop();
+        entry
+    }
+}

@@ -1,0 +1,175 @@
+//! The scenario as a tree: data only, what `parse` recognised in the fn.
+//!
+//! Every node keeps the syn tokens it came from (and so their spans) and its [`Source`], so
+//! errors point at the user's own tokens and the generated docs can quote the user's lines.
+//! `parse` builds it, `validate` checks it (and fills in the facts marked below), and the back
+//! ends read it through `validate::Checked`. Imports only `syn` and `source`.
+
+use syn::{Attribute, Expr, Ident, LitByteStr, Signature, Token, Type, Visibility};
+
+use crate::internals::source::Source;
+
+/// A parsed scenario: the fn's outside and the body as steps.
+pub struct Scenario {
+    /// The fn's attributes (docs and all), kept on the generated fn.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    /// The fn's signature as written (`fn echo()`), for `validate` to check it is plain.
+    pub sig: Signature,
+    pub body: Block,
+    /// Every binding the body declares (`let`s and loop variables), indexed by [`BindingId`].
+    pub bindings: Vec<Binding>,
+    /// The name and type of each `let` that `parse` dropped because its value is no valid
+    /// step (none, a step that returns nothing, an unknown step): not bindings, but `validate`
+    /// still checks them, so their other mistakes are reported in the same compile.
+    pub dropped_lets: Vec<(Ident, Type)>,
+}
+
+/// Index into [`Scenario::bindings`].
+pub type BindingId = usize;
+
+/// A name the scenario declares: `let NAME: TYPE = …`, `let NAME: usize = read_until(…)`, or
+/// the variable of a `for` loop.
+pub struct Binding {
+    /// As written (its span is the declaration's).
+    pub ident: Ident,
+    pub mutability: Option<Token![mut]>,
+    /// As written; `usize` (spanned on the variable) for a loop variable.
+    pub ty: Type,
+    pub kind: BindingKind,
+    /// The declaring statement.
+    pub source: Source,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BindingKind {
+    /// `let NAME: TYPE = EXPR;`
+    Let,
+    /// `let NAME: usize = read_until(…);`
+    ReadUntil,
+    /// `for NAME in a..b`
+    LoopVar,
+}
+
+/// A `{ … }` of scenario statements.
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+/// One scenario statement.
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub source: Source,
+    /// Filled in by `validate`: whether a wait point (an I/O step) lies inside.
+    pub waits: bool,
+    /// Filled in by `validate`: whether a `break`/`continue` inside leaves this statement (it
+    /// targets a loop around it).
+    pub escapes: bool,
+}
+
+pub enum StmtKind {
+    /// `read_until(DELIM);` or `let NAME: usize = read_until(DELIM);`: a wait point.
+    ReadUntil {
+        delim: Delim,
+        bind: Option<BindingId>,
+    },
+    /// `read_exact(N);`: a wait point.
+    ReadExact {
+        len: UserExpr,
+    },
+    /// `write(BYTES);`: a wait point.
+    Write {
+        bytes: UserExpr,
+    },
+    /// `consume(N);`: not a wait point.
+    Consume {
+        len: UserExpr,
+    },
+    /// `yield_now();`: a wait point.
+    YieldNow,
+    /// `let NAME: TYPE = EXPR;` without I/O.
+    Let {
+        bind: BindingId,
+        init: UserExpr,
+    },
+    /// Any other expression statement: plain computation.
+    Compute {
+        expr: UserExpr,
+    },
+    /// `if C1 { … } else if C2 { … } else { … }`.
+    If {
+        arms: Vec<IfArm>,
+        otherwise: Option<Block>,
+    },
+    While {
+        cond: UserExpr,
+        body: Block,
+    },
+    Loop {
+        body: Block,
+    },
+    /// `for NAME in START..END` (or `..=`, or `_` for the name).
+    For {
+        var: Option<BindingId>,
+        range: Box<ForRange>,
+        body: Block,
+    },
+    /// A bare `{ … }` inside the body.
+    Block(Block),
+    Break,
+    Continue,
+}
+
+/// One `if COND { … }` (or `else if`) of an `if` chain.
+pub struct IfArm {
+    pub cond: UserExpr,
+    pub body: Block,
+    pub source: Source,
+}
+
+/// The range of a `for` loop: always a range of `usize`.
+pub struct ForRange {
+    pub start: UserExpr,
+    pub end: UserExpr,
+    /// `a..=b`
+    pub inclusive: bool,
+}
+
+/// What `read_until` looks for.
+pub enum Delim {
+    /// A literal (`b'\n'` becomes `b"\n"` with the same span).
+    Bytes(LitByteStr),
+    /// Anything implementing `::twinbench::__private::Delimiter`.
+    Expr(Box<UserExpr>),
+}
+
+/// A Rust expression from the user. After `validate`, every use of `buf` or of a scenario
+/// binding in it is a [`Hole`]: a marker ident the back ends replace with their own lowering
+/// (`self.buf.filled()` and `self.end` in the machine; `buf.filled()` and `end` in the async fn).
+pub struct UserExpr {
+    pub expr: Expr,
+    pub holes: Vec<Hole>,
+}
+
+impl UserExpr {
+    pub fn new(expr: Expr) -> Self {
+        UserExpr {
+            expr,
+            holes: Vec::new(),
+        }
+    }
+}
+
+/// A name in a user expression that each back end lowers its own way.
+pub struct Hole {
+    /// The user's token (its span is the use site).
+    pub ident: Ident,
+    pub target: HoleTarget,
+}
+
+#[derive(Clone, Copy)]
+pub enum HoleTarget {
+    /// `buf`: the received, unconsumed bytes.
+    Buf,
+    Binding(BindingId),
+}
