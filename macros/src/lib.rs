@@ -58,10 +58,11 @@ use proc_macro::TokenStream;
 ///
 /// - `read_until(DELIM)`: reads until `buf` holds `DELIM` (`b'\n'`, `b"\r\n"`, or an
 ///   expression of type `u8`, `[u8]`, `[u8; N]` or a reference to one); as
-///   `let NAME: usize = read_until(…);` it gives the offset just past it.
+///   `let NAME: usize = read_until(…);` it gives the offset just past it, and as
+///   `NAME = read_until(…);` assigns it to an existing `let mut NAME: usize`.
 /// - `read_exact(N)`: reads until `buf` holds at least `N` bytes.
-/// - `write(BYTES)`: writes all of a `&[u8]` (re-evaluated when the machine resumes: keep it
-///   pure).
+/// - `write(BYTES)`: writes all of a `&[u8]`; temporaries in `BYTES` live until it is
+///   written.
 /// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
 /// - `yield_now()`: lets the other connections run.
 /// - `let NAME: TYPE = EXPR;`: computation; `TYPE` is required (the binding is a field of the
@@ -69,10 +70,21 @@ use proc_macro::TokenStream;
 ///   reference or `.clone()` it: a field cannot be moved out). Any other statement without a
 ///   step is computation too. `buf` names the received, unconsumed bytes.
 /// - `if`/`else if`/`else`, `while`, `loop`, `for NAME in a..b` (or `a..=b`, ranges of `usize`),
-///   `break`, `continue`, nested, with steps inside. No labels, `match` or `if let` at the
-///   scenario level; no `.await`, `async`, `return` or `?` anywhere.
+///   `break`, `continue`, nested, with steps inside; loops may be labelled
+///   (`'outer: loop { … break 'outer; … }`).
+/// - `return;`: ends the connection `Ok`.
 ///
-/// A step is a statement of its own (or a `let` initializer, for `read_until`), never part of
+/// No `match` or `if let` at the scenario level; no `.await`, `async` or `?` anywhere, and
+/// `return` only as a statement of its own.
+///
+/// Each step's argument is evaluated once, where the step begins, in both twins. One that only
+/// names data (`buf`, bindings, literals, constants through `&`, indexing, fields, operators,
+/// casts and the views `as_*()`, `len()`, `is_empty()`, `to_{be,le,ne}_bytes()`) the machine
+/// re-derives on resume; a computed one it holds (a length in a field; a delimiter, or the
+/// rest of a write that would block, in its `held` bytes).
+///
+/// A step is a statement of its own (or, for `read_until`, the value of a `let` or an
+/// assignment), never part of
 /// an expression or a closure. Where a step may stand, a bare call named like a step but none
 /// of the five (`read_line(…)`, `write_all(…)`) is an "unknown step" error; call a function of
 /// your own with such a name by its path.

@@ -5,7 +5,7 @@ fn asynchronous() {
     twinbench::yield_now().await;
     let n: usize = async { 1 };
     let m: usize = "1".parse()?;
-    return;
+    let k: usize = if true { return } else { 1 };
 }
 
 fn main() {}

@@ -4,8 +4,13 @@ use twinbench::prelude::*;
 fn labelled() {
     'outer: loop {
         read_until(b'\n');
-        break 'outer;
+        break 'missing;
     }
+    'block: {
+        write(b"a");
+    }
+    continue 'outer;
+    return 1;
 }
 
 fn main() {}

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 
 use super::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
-use crate::internals::ast::{Binding, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use crate::internals::ast::{Binding, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
 use crate::internals::validate::Checked;
 use crate::names::Names;
 
@@ -29,6 +29,10 @@ pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
         names.name_str()
     ));
     let mutability = reads_or_consumes(&checked.scenario.body).then(|| quote!(mut));
+    // An endless scenario (a `loop` it leaves only by `return`) has no end to return from.
+    let end = checked
+        .falls_through
+        .then(|| quote!(::core::result::Result::Ok(())));
     quote! {
         impl #ty {
             #serve_doc
@@ -37,7 +41,7 @@ pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
             ) -> ::core::result::Result<(), ::twinbench::ConnError> {
                 let #mutability #buf = ::twinbench::RecvBuf::<#buffer>::new();
                 #body
-                ::core::result::Result::Ok(())
+                #end
             }
         }
     }
@@ -52,15 +56,16 @@ fn reads_or_consumes(block: &Block) -> bool {
                 || otherwise.as_ref().is_some_and(reads_or_consumes)
         }
         StmtKind::While { body, .. }
-        | StmtKind::Loop { body }
+        | StmtKind::Loop { body, .. }
         | StmtKind::For { body, .. }
         | StmtKind::Block(body) => reads_or_consumes(body),
         StmtKind::Write { .. }
         | StmtKind::YieldNow
         | StmtKind::Let { .. }
         | StmtKind::Compute { .. }
-        | StmtKind::Break
-        | StmtKind::Continue => false,
+        | StmtKind::Break(_)
+        | StmtKind::Continue(_)
+        | StmtKind::Return => false,
     })
 }
 
@@ -78,6 +83,8 @@ impl Emitter<'_> {
             found,
             bytes,
             written,
+            delim: delim_local,
+            len: len_local,
             ..
         } = &self.idents;
         let span = stmt.source.span;
@@ -86,33 +93,68 @@ impl Emitter<'_> {
             #buf.filled_by(#n);
         };
         match &stmt.kind {
-            StmtKind::ReadUntil { delim, bind } => {
-                let delim = self.delim(delim);
-                match bind {
-                    Some(bind) => {
-                        let Binding {
-                            ident,
-                            mutability,
-                            ty,
-                            ..
-                        } = &self.bindings[*bind];
-                        quote! {
-                            let #mutability #ident: #ty = loop {
-                                if let ::core::option::Option::Some(#found) = #buf.find(#delim) {
-                                    break #found;
-                                }
-                                #fill
-                            };
+            StmtKind::ReadUntil {
+                delim,
+                bind,
+                assign,
+            } => {
+                // A computed delimiter is evaluated once, here; its temporaries live through
+                // the reads (a `match` scrutinee's live to the end of the `match`).
+                let (held, delim) = match delim {
+                    Delim::Expr(expr) if expr.computed => {
+                        let value = self.delim(delim);
+                        (Some(value), delim_local.to_token_stream())
+                    }
+                    _ => (None, self.delim(delim)),
+                };
+                let read = if bind.is_some() || assign.is_some() {
+                    quote! {
+                        loop {
+                            if let ::core::option::Option::Some(#found) = #buf.find(#delim) {
+                                break #found;
+                            }
+                            #fill
                         }
                     }
-                    None => quote! {
+                } else {
+                    quote! {
                         loop {
                             if #buf.find(#delim).is_some() {
                                 break;
                             }
                             #fill
                         }
-                    },
+                    }
+                };
+                let read = match held {
+                    Some(value) => quote!(match #value { #delim_local => #read }),
+                    None => read,
+                };
+                match (bind, assign) {
+                    (Some(bind), _) => {
+                        let Binding {
+                            ident,
+                            mutability,
+                            ty,
+                            ..
+                        } = &self.bindings[*bind];
+                        quote!(let #mutability #ident: #ty = #read;)
+                    }
+                    (None, Some(target)) => {
+                        let target = self.expr(target);
+                        quote!(#target = #read;)
+                    }
+                    (None, None) => quote!(#read),
+                }
+            }
+            StmtKind::ReadExact { len } if len.computed => {
+                let value = self.expr(len);
+                let hold = quote_spanned!(span=> let #len_local: usize = #value;);
+                quote! {
+                    #hold
+                    while #buf.len() < #len_local {
+                        #fill
+                    }
                 }
             }
             StmtKind::ReadExact { len } => {
@@ -124,14 +166,32 @@ impl Emitter<'_> {
                 }
             }
             StmtKind::Write { bytes: expr } => {
+                let computed = expr.computed;
                 let expr = self.expr(expr);
-                // Spanned on the step, as in the machine; the rest keeps the macro's span.
-                let bind = quote_spanned!(span=> let #bytes: &[u8] = #expr;);
-                quote! {
-                    #bind
+                let write = quote! {
                     let mut #written = 0;
                     while #written < #bytes.len() {
                         #written += #io.write(&#bytes[#written..]).await?;
+                    }
+                };
+                if computed {
+                    // Evaluated once; its temporaries (`reply(&x).as_bytes()`) live through
+                    // the writes as the `match`'s scrutinee.
+                    let bind = quote_spanned!(span=> let #bytes: &[u8] = #bytes;);
+                    quote! {
+                        match #expr {
+                            #bytes => {
+                                #bind
+                                #write
+                            }
+                        }
+                    }
+                } else {
+                    // Spanned on the step, as in the machine; the rest keeps the macro's span.
+                    let bind = quote_spanned!(span=> let #bytes: &[u8] = #expr;);
+                    quote! {
+                        #bind
+                        #write
                     }
                 }
             }
@@ -140,6 +200,7 @@ impl Emitter<'_> {
                 quote!(#buf.consume(#len);)
             }
             StmtKind::YieldNow => quote!(::twinbench::yield_now().await;),
+            StmtKind::Return => quote_spanned!(span=> return ::core::result::Result::Ok(());),
             StmtKind::Let { bind, init } => {
                 let Binding {
                     ident,

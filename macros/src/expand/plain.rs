@@ -24,8 +24,13 @@ pub struct Idents {
     pub found: Ident,
     /// The bytes of the current `write(…)`.
     pub bytes: Ident,
-    /// The async twin's progress through them (the machine's is its `written` field).
+    /// Progress through them: the async twin's, and the machine's where a computed argument's
+    /// write begins (across a wait, the machine's is its `written` field).
     pub written: Ident,
+    /// A computed delimiter, evaluated where its `read_until` begins.
+    pub delim: Ident,
+    /// A computed `read_exact` length, likewise.
+    pub len: Ident,
     /// The machine's next value of a `for` loop with a wait inside.
     pub value: Ident,
 }
@@ -40,6 +45,8 @@ impl Idents {
             found: mixed("found"),
             bytes: mixed("bytes"),
             written: mixed("written"),
+            delim: mixed("delim"),
+            len: mixed("len"),
             value: mixed("value"),
         }
     }
@@ -70,7 +77,7 @@ pub trait RenderPlain {
     }
 
     /// `Compute`, `if`, `while`, `loop`, `for`, a block, `break`, `continue`. The other
-    /// statements (`let`, `consume`, the waits) are each back end's own.
+    /// statements (`let`, `consume`, `return`, the waits) are each back end's own.
     fn plain(&self, stmt: &Stmt) -> TokenStream {
         let span = stmt.source.span;
         match &stmt.kind {
@@ -89,15 +96,20 @@ pub trait RenderPlain {
                 });
                 quote!(#(#arms)else* #otherwise)
             }
-            StmtKind::While { cond, body } => {
+            StmtKind::While { label, cond, body } => {
                 let (cond, body) = (self.expr(cond), self.block(body));
-                quote!(while #cond { #body })
+                quote!(#label while #cond { #body })
             }
-            StmtKind::Loop { body } => {
+            StmtKind::Loop { label, body } => {
                 let body = self.block(body);
-                quote!(loop { #body })
+                quote!(#label loop { #body })
             }
-            StmtKind::For { var, range, body } => {
+            StmtKind::For {
+                label,
+                var,
+                range,
+                body,
+            } => {
                 let var = match var {
                     Some(var) => {
                         let Binding {
@@ -117,15 +129,22 @@ pub trait RenderPlain {
                 } else {
                     quote!(..)
                 };
-                quote!(for #var in #start #dots #end { #body })
+                quote!(#label for #var in #start #dots #end { #body })
             }
             StmtKind::Block(block) => {
                 let body = self.block(block);
                 quote!({ #body })
             }
-            StmtKind::Break => quote_spanned!(span=> break;),
-            StmtKind::Continue => quote_spanned!(span=> continue;),
-            StmtKind::Let { .. }
+            StmtKind::Break(jump) => {
+                let label = &jump.label;
+                quote_spanned!(span=> break #label;)
+            }
+            StmtKind::Continue(jump) => {
+                let label = &jump.label;
+                quote_spanned!(span=> continue #label;)
+            }
+            StmtKind::Return
+            | StmtKind::Let { .. }
             | StmtKind::Consume { .. }
             | StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }

@@ -5,7 +5,9 @@
 //! `parse` builds it, `validate` checks it (and fills in the facts marked below), and the back
 //! ends read it through `validate::Checked`. Imports only `syn` and `source`.
 
-use syn::{Attribute, Expr, Ident, LitByteStr, Signature, Token, Type, Visibility};
+use syn::{
+    Attribute, Expr, Ident, Label, Lifetime, LitByteStr, Signature, Token, Type, Visibility,
+};
 
 use crate::internals::source::Source;
 
@@ -68,10 +70,14 @@ pub struct Stmt {
 }
 
 pub enum StmtKind {
-    /// `read_until(DELIM);` or `let NAME: usize = read_until(DELIM);`: a wait point.
+    /// `read_until(DELIM);`, `let NAME: usize = read_until(DELIM);` or
+    /// `NAME = read_until(DELIM);`: a wait point.
     ReadUntil {
         delim: Delim,
         bind: Option<BindingId>,
+        /// `NAME = read_until(…)`: the existing binding the offset is assigned to (`validate`
+        /// resolves it to a hole, and checks it is a `mut` binding).
+        assign: Option<UserExpr>,
     },
     /// `read_exact(N);`: a wait point.
     ReadExact {
@@ -102,22 +108,51 @@ pub enum StmtKind {
         otherwise: Option<Block>,
     },
     While {
+        label: Option<Label>,
         cond: UserExpr,
         body: Block,
     },
     Loop {
+        label: Option<Label>,
         body: Block,
     },
     /// `for NAME in START..END` (or `..=`, or `_` for the name).
     For {
+        label: Option<Label>,
         var: Option<BindingId>,
         range: Box<ForRange>,
         body: Block,
     },
     /// A bare `{ … }` inside the body.
     Block(Block),
-    Break,
-    Continue,
+    /// `break;` or `break 'label;`.
+    Break(Jump),
+    /// `continue;` or `continue 'label;`.
+    Continue(Jump),
+    /// `return;`: the connection ends `Ok`.
+    Return,
+}
+
+/// Where a `break` or `continue` goes.
+pub struct Jump {
+    pub label: Option<Lifetime>,
+    /// Filled in by `validate`: the loop it targets, by depth (0 is the outermost loop).
+    pub depth: usize,
+}
+
+impl StmtKind {
+    /// The argument of a wait that has an expression for one (a delimiter given by an
+    /// expression, a length, the bytes to write).
+    pub fn wait_argument(&self) -> Option<&UserExpr> {
+        match self {
+            StmtKind::ReadUntil {
+                delim: Delim::Expr(expr),
+                ..
+            } => Some(expr),
+            StmtKind::ReadExact { len: expr } | StmtKind::Write { bytes: expr } => Some(expr),
+            _ => None,
+        }
+    }
 }
 
 /// One `if COND { … }` (or `else if`) of an `if` chain.
@@ -149,6 +184,12 @@ pub enum Delim {
 pub struct UserExpr {
     pub expr: Expr,
     pub holes: Vec<Hole>,
+    /// Filled in by `validate` for a wait's argument: whether it computes something (calls a
+    /// function, a macro, a method that is not a view, …), so both twins evaluate it once
+    /// where the step begins and hold the result across the wait. Otherwise it only names
+    /// data (`&buf[..end]`, `reply.as_bytes()`, `b"ok"`), and the machine re-derives it when
+    /// it resumes, as a person re-slices `&self.buf[..self.end]`.
+    pub computed: bool,
 }
 
 impl UserExpr {
@@ -156,6 +197,7 @@ impl UserExpr {
         UserExpr {
             expr,
             holes: Vec::new(),
+            computed: false,
         }
     }
 }

@@ -13,7 +13,7 @@ use syn::{
 };
 
 use crate::internals::ast::{
-    Binding, BindingId, BindingKind, Block, Delim, ForRange, IfArm, Scenario, Stmt, StmtKind,
+    Binding, BindingId, BindingKind, Block, Delim, ForRange, IfArm, Jump, Scenario, Stmt, StmtKind,
     UserExpr,
 };
 use crate::internals::ctxt::Ctxt;
@@ -205,6 +205,7 @@ impl BodyParser<'_> {
                 StmtKind::ReadUntil {
                     delim,
                     bind: Some(bind),
+                    assign: None,
                 }
             }
             Ok(None) => {
@@ -335,7 +336,11 @@ impl BodyParser<'_> {
                     }
                     Ok(Some(step)) => {
                         let kind = match step {
-                            StepCall::ReadUntil(delim) => StmtKind::ReadUntil { delim, bind: None },
+                            StepCall::ReadUntil(delim) => StmtKind::ReadUntil {
+                                delim,
+                                bind: None,
+                                assign: None,
+                            },
                             StepCall::ReadExact(len) => StmtKind::ReadExact { len },
                             StepCall::Write(bytes) => StmtKind::Write { bytes },
                             StepCall::Consume(len) => StmtKind::Consume { len },
@@ -361,23 +366,30 @@ impl BodyParser<'_> {
             }
             Expr::Break(expr) => {
                 let source = self.source(quote!(#expr #semi));
-                if let Some(label) = &expr.label {
-                    self.no_labels(label);
-                }
                 if let Some(value) = &expr.expr {
                     self.cx.error_spanned_by(
                         value,
                         "`break` with a value is not supported in a scenario",
                     );
                 }
-                (StmtKind::Break, source)
+                (StmtKind::Break(jump(expr.label)), source)
             }
             Expr::Continue(expr) => {
                 let source = self.source(quote!(#expr #semi));
-                if let Some(label) = &expr.label {
-                    self.no_labels(label);
+                (StmtKind::Continue(jump(expr.label)), source)
+            }
+            Expr::Return(expr) => {
+                let source = self.source(quote!(#expr #semi));
+                if let Some(value) = &expr.expr {
+                    self.cx.error_spanned_by(
+                        value,
+                        "a scenario returns nothing: write `return;` (the connection ends `Ok`)",
+                    );
                 }
-                (StmtKind::Continue, source)
+                (StmtKind::Return, source)
+            }
+            Expr::Assign(assign) if is_step_call(&assign.right) => {
+                return self.assign_step(assign, semi);
             }
             Expr::Match(expr) => {
                 self.cx.error_spanned_by(
@@ -400,8 +412,55 @@ impl BodyParser<'_> {
     }
 
     fn no_labels(&self, label: impl ToTokens) {
-        self.cx
-            .error_spanned_by(label, "labels are not supported in a scenario");
+        self.cx.error_spanned_by(
+            label,
+            "a label on a block is not supported in a scenario; label a loop instead",
+        );
+    }
+
+    /// `NAME = read_until(…);`: the step's value assigned to an existing binding.
+    fn assign_step(&mut self, assign: syn::ExprAssign, semi: Option<Token![;]>) -> Option<Stmt> {
+        let source = self.source(quote!(#assign #semi));
+        if let Some(attr) = assign.attrs.first() {
+            self.cx
+                .error_spanned_by(attr, "attributes on scenario statements are not supported");
+        }
+        let Expr::Call(call) = *assign.right else {
+            unreachable!("is_step_call matched a call")
+        };
+        let target = match *assign.left {
+            Expr::Path(path) if path.path.get_ident().is_some() && path.qself.is_none() => {
+                Expr::Path(path)
+            }
+            other => {
+                self.cx.error_spanned_by(
+                    other,
+                    "a step's value is assigned to a binding of the scenario: `NAME = read_until(…);`",
+                );
+                return None;
+            }
+        };
+        match self.step_call(&call) {
+            Ok(Some(StepCall::ReadUntil(delim))) => Some(stmt_of(
+                StmtKind::ReadUntil {
+                    delim,
+                    bind: None,
+                    assign: Some(UserExpr::new(target)),
+                },
+                source,
+            )),
+            Ok(Some(unit)) => {
+                self.cx.error_spanned_by(
+                    &call,
+                    format_args!(
+                        "`{}` returns nothing: call it as a statement of its own, `{0}(…);`",
+                        unit.name()
+                    ),
+                );
+                None
+            }
+            Ok(None) | Err(()) => None,
+        }
     }
 
     /// Rejects `if let` / `while let` (and `let` chains).
@@ -474,10 +533,7 @@ impl BodyParser<'_> {
             body,
             ..
         } = expr;
-        let source = self.source(quote!(#for_token #pat #in_token #range));
-        if let Some(label) = &label {
-            self.no_labels(label);
-        }
+        let source = self.source(quote!(#label #for_token #pat #in_token #range));
         let cx = self.cx;
         let mut ok = true;
         let var = match *pat {
@@ -521,7 +577,15 @@ impl BodyParser<'_> {
         });
         let body = self.block(body.stmts);
         let range = range.filter(|_| ok)?;
-        Some(stmt_of(StmtKind::For { var, range, body }, source))
+        Some(stmt_of(
+            StmtKind::For {
+                label,
+                var,
+                range,
+                body,
+            },
+            source,
+        ))
     }
 
     fn while_stmt(&mut self, expr: ExprWhile) -> Option<Stmt> {
@@ -532,15 +596,13 @@ impl BodyParser<'_> {
             body,
             ..
         } = expr;
-        let source = self.source(quote!(#while_token #cond));
-        if let Some(label) = &label {
-            self.no_labels(label);
-        }
+        let source = self.source(quote!(#label #while_token #cond));
         let ok = self.plain_condition(&cond, "while");
         let body = self.block(body.stmts);
         ok.then(|| {
             stmt_of(
                 StmtKind::While {
+                    label,
                     cond: UserExpr::new(*cond),
                     body,
                 },
@@ -556,13 +618,20 @@ impl BodyParser<'_> {
             body,
             ..
         } = expr;
-        let source = self.source(loop_token.to_token_stream());
-        if let Some(label) = &label {
-            self.no_labels(label);
-        }
+        let source = self.source(quote!(#label #loop_token));
         let body = self.block(body.stmts);
-        Some(stmt_of(StmtKind::Loop { body }, source))
+        Some(stmt_of(StmtKind::Loop { label, body }, source))
     }
+}
+
+fn jump(label: Option<syn::Lifetime>) -> Jump {
+    Jump { label, depth: 0 }
+}
+
+/// Whether `expr` is a call of one of the steps by its bare name.
+fn is_step_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call)
+        if bare_call_name(call).is_some_and(|name| STEPS.contains(&&*name.to_string())))
 }
 
 fn stmt_of(kind: StmtKind, source: Source) -> Stmt {
@@ -590,6 +659,7 @@ fn step_attrs(expr: &Expr) -> &[Attribute] {
         Expr::Block(expr) => &expr.attrs,
         Expr::Break(expr) => &expr.attrs,
         Expr::Continue(expr) => &expr.attrs,
+        Expr::Return(expr) => &expr.attrs,
         _ => &[],
     }
 }

@@ -350,8 +350,8 @@ impl VisitMut for Resolver<'_> {
             Expr::Return(inner) if self.closures == 0 => {
                 self.cx.error_spanned_by(
                     inner.return_token,
-                    "`return` is not supported in a scenario: the scenario ends after its last \
-                     statement (use `break` to leave a loop)",
+                    "`return` inside an expression cannot end the scenario; write `return;` as \
+                     a statement of its own",
                 );
                 visit_mut::visit_expr_return_mut(self, inner);
             }

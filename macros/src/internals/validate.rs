@@ -1,7 +1,8 @@
 //! Checks the parsed scenario's meaning and resolves its names, producing the checked tree
 //! both back ends read: the signature is a plain `fn()`, each binding has a usable name and a
 //! type that can be a field of the machine, every name is in scope, `break`/`continue` are in
-//! a loop. The back ends check nothing again.
+//! a loop (its label, if it names one, on a loop around it), a step's value is assigned only to
+//! a `mut` binding. The back ends check nothing again.
 //!
 //! Scoping follows Rust: a `let` is visible from the next statement to the end of its block, a
 //! loop variable inside its loop; a later `let` of the same name shadows. A name that matches
@@ -10,24 +11,29 @@
 //!
 //! Imports `ast`, `attr` (the checked arguments travel with the tree), `ctxt` and `resolve`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
-use syn::{Ident, Signature, Type};
+use syn::{BinOp, Expr, Ident, Label, Signature, Type};
 
 use crate::internals::ast::{
-    Binding, BindingId, BindingKind, Block, Delim, Scenario, Stmt, StmtKind, UserExpr,
+    Binding, BindingId, BindingKind, Block, Delim, HoleTarget, Jump, Scenario, Stmt, StmtKind,
+    UserExpr,
 };
 use crate::internals::attr::Args;
 use crate::internals::ctxt::Ctxt;
-use crate::internals::resolve::{self, Scope};
+use crate::internals::resolve::{self, HOLE_PREFIX, Scope};
 
 /// A scenario with no errors: names resolved, `waits`/`escapes` facts filled in. Only
 /// [`check`] makes one, so a back end holding it knows there is nothing left to check.
 pub struct Checked {
     pub scenario: Scenario,
     pub args: Args,
+    /// Whether the body can run to its end (it does not when it ends in a `loop` no `break`
+    /// leaves, or in `return`): the async twin ends in `Ok(())` only then, so an endless
+    /// scenario raises no `unreachable expression` warning.
+    pub falls_through: bool,
     /// Private: no other module can build a `Checked`.
     _sealed: (),
 }
@@ -59,13 +65,14 @@ pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checke
         bindings: &scenario.bindings,
         names,
         scopes: Vec::new(),
-        loops: 0,
+        loops: Vec::new(),
     };
-    validator.block(&mut scenario.body);
+    let falls_through = !validator.block(&mut scenario.body).diverges;
     cx.check()?;
     Ok(Checked {
         scenario,
         args,
+        falls_through,
         _sealed: (),
     })
 }
@@ -83,8 +90,8 @@ struct Validator<'a> {
     names: HashSet<String>,
     /// Bindings in scope, innermost block last.
     scopes: Vec<Vec<(String, BindingId)>>,
-    /// Scenario loops around the current statement.
-    loops: usize,
+    /// Scenario loops around the current statement, outermost first, with their labels.
+    loops: Vec<Option<String>>,
 }
 
 impl Scope for Validator<'_> {
@@ -102,18 +109,54 @@ impl Scope for Validator<'_> {
     }
 }
 
+/// What lies inside a statement, for `Stmt::waits` and `Stmt::escapes`.
+#[derive(Clone, Default)]
+struct Facts {
+    waits: bool,
+    /// The outermost place a jump inside goes to: 0 for `return` (out of the scenario),
+    /// `depth + 1` for a `break`/`continue` of the loop at `depth`.
+    reach: Option<usize>,
+    /// The depths of the loops a `break` inside leaves.
+    breaks: BTreeSet<usize>,
+    /// Whether it never runs to its end (Rust's divergence: `return`, `break`, `continue`, a
+    /// `loop` no `break` leaves, an `if` whose every branch diverges, a block with such a
+    /// statement).
+    diverges: bool,
+}
+
+impl Facts {
+    /// The facts of two statements in sequence (or, with `diverges` fixed by the caller, of
+    /// alternatives).
+    fn join(mut self, other: Facts) -> Facts {
+        self.waits |= other.waits;
+        self.reach = match (self.reach, other.reach) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.breaks.extend(other.breaks);
+        self.diverges |= other.diverges;
+        self
+    }
+
+    fn jump(reach: Option<usize>) -> Facts {
+        Facts {
+            reach,
+            diverges: true,
+            ..Facts::default()
+        }
+    }
+}
+
 impl Validator<'_> {
-    /// Checks a block in a scope of its own; returns its (waits, escapes) facts.
-    fn block(&mut self, block: &mut Block) -> (bool, bool) {
+    /// Checks a block in a scope of its own.
+    fn block(&mut self, block: &mut Block) -> Facts {
         self.scopes.push(Vec::new());
-        let (mut waits, mut escapes) = (false, false);
+        let mut facts = Facts::default();
         for stmt in &mut block.stmts {
-            self.stmt(stmt);
-            waits |= stmt.waits;
-            escapes |= stmt.escapes;
+            facts = facts.join(self.stmt(stmt));
         }
         self.scopes.pop();
-        (waits, escapes)
+        facts
     }
 
     fn declare(&mut self, binding: BindingId) {
@@ -127,16 +170,104 @@ impl Validator<'_> {
         resolve::resolve(self.cx, &*self, expr);
     }
 
-    fn loop_body(&mut self, body: &mut Block) -> bool {
-        self.loops += 1;
-        let (waits, _) = self.block(body);
-        self.loops -= 1;
-        waits
+    /// A wait's argument: resolved, and marked computed unless it only names data.
+    fn wait_argument(&mut self, expr: &mut UserExpr) {
+        self.expr(expr);
+        expr.computed = !names_data(&expr.expr);
     }
 
-    fn stmt(&mut self, stmt: &mut Stmt) {
-        let (waits, escapes) = match &mut stmt.kind {
-            StmtKind::ReadUntil { delim, bind } => {
+    /// `NAME = read_until(…)`: `NAME` must be a `mut` binding in scope.
+    fn assign_target(&mut self, target: &mut UserExpr) {
+        self.expr(target);
+        let name = target.expr.to_token_stream();
+        match target.holes.as_slice() {
+            [hole] => match hole.target {
+                HoleTarget::Binding(id) if self.bindings[id].mutability.is_none() => {
+                    self.cx.error_spanned_by(
+                        &hole.ident,
+                        format_args!(
+                            "cannot assign twice to immutable binding `{}`: declare it \
+                             `let mut {0}: usize = …;`",
+                            hole.ident.unraw()
+                        ),
+                    );
+                }
+                HoleTarget::Binding(_) => {}
+                HoleTarget::Buf => {
+                    self.cx
+                        .error_spanned_by(&hole.ident, "`buf` cannot be assigned to");
+                }
+            },
+            // Not `buf` nor a binding in scope (`resolve` reported one used out of scope).
+            _ if !self.is_binding_name(&name.to_string()) => {
+                self.cx.error_spanned_by(
+                    name,
+                    "a step's value is assigned to a binding of the scenario, declared before \
+                     with `let mut NAME: usize = …;`",
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A loop's body, one loop deeper; `label` names the loop. `endless` for `loop`, which
+    /// diverges unless a `break` leaves it.
+    fn loop_body(&mut self, label: Option<&Label>, body: &mut Block, endless: bool) -> Facts {
+        let label = label.map(|label| label.name.ident.unraw().to_string());
+        let depth = self.loops.len();
+        self.loops.push(label);
+        let mut facts = self.block(body);
+        self.loops.pop();
+        facts.diverges = endless && !facts.breaks.contains(&depth);
+        facts.breaks.remove(&depth);
+        // The loop's own `break`s and `continue`s stay inside it (inner loops kept theirs).
+        if facts.reach == Some(depth + 1) {
+            facts.reach = None;
+        }
+        facts
+    }
+
+    /// The loop a `break`/`continue` goes to, by depth, or an error if there is none.
+    fn jump(&mut self, keyword: &str, jump: &mut Jump, span: proc_macro2::Span) -> Option<usize> {
+        let depth = match &jump.label {
+            None => self.loops.len().checked_sub(1),
+            Some(label) => {
+                let name = label.ident.unraw().to_string();
+                let found = self
+                    .loops
+                    .iter()
+                    .rposition(|known| known.as_deref() == Some(name.as_str()));
+                if found.is_none() {
+                    self.cx.error_spanned_by(
+                        label,
+                        format_args!("no loop labelled `{label}` around this `{keyword}`"),
+                    );
+                    return None;
+                }
+                found
+            }
+        };
+        match depth {
+            Some(depth) => jump.depth = depth,
+            None => self
+                .cx
+                .error_at(span, format_args!("`{keyword}` outside of a loop")),
+        }
+        depth
+    }
+
+    fn stmt(&mut self, stmt: &mut Stmt) -> Facts {
+        let wait = Facts {
+            waits: true,
+            ..Facts::default()
+        };
+        let plain = Facts::default();
+        let facts = match &mut stmt.kind {
+            StmtKind::ReadUntil {
+                delim,
+                bind,
+                assign,
+            } => {
                 match delim {
                     Delim::Bytes(bytes) if bytes.value().is_empty() => {
                         self.cx.error_spanned_by(
@@ -145,85 +276,154 @@ impl Validator<'_> {
                         );
                     }
                     Delim::Bytes(_) => {}
-                    Delim::Expr(expr) => self.expr(expr),
+                    Delim::Expr(expr) => self.wait_argument(expr),
+                }
+                if let Some(target) = assign {
+                    self.assign_target(target);
                 }
                 if let Some(bind) = *bind {
                     self.declare(bind);
                 }
-                (true, false)
+                wait
             }
             StmtKind::ReadExact { len } => {
-                self.expr(len);
-                (true, false)
+                self.wait_argument(len);
+                wait
             }
             StmtKind::Write { bytes } => {
-                self.expr(bytes);
-                (true, false)
+                self.wait_argument(bytes);
+                wait
             }
             StmtKind::Consume { len } => {
                 self.expr(len);
-                (false, false)
+                plain
             }
-            StmtKind::YieldNow => (true, false),
+            StmtKind::YieldNow => wait,
             StmtKind::Let { bind, init } => {
                 self.expr(init);
                 self.declare(*bind);
-                (false, false)
+                plain
             }
             StmtKind::Compute { expr } => {
                 self.expr(expr);
-                (false, false)
+                plain
             }
             StmtKind::If { arms, otherwise } => {
-                let (mut waits, mut escapes) = (false, false);
+                let mut facts = Facts::default();
+                // Diverges only if every branch does, and there is an `else`.
+                let mut every_branch = otherwise.is_some();
                 for arm in arms {
                     self.expr(&mut arm.cond);
-                    let (w, e) = self.block(&mut arm.body);
-                    waits |= w;
-                    escapes |= e;
+                    let arm = self.block(&mut arm.body);
+                    every_branch &= arm.diverges;
+                    facts = facts.join(arm);
                 }
                 if let Some(otherwise) = otherwise {
-                    let (w, e) = self.block(otherwise);
-                    waits |= w;
-                    escapes |= e;
+                    let otherwise = self.block(otherwise);
+                    every_branch &= otherwise.diverges;
+                    facts = facts.join(otherwise);
                 }
-                (waits, escapes)
+                facts.diverges = every_branch;
+                facts
             }
-            StmtKind::While { cond, body } => {
+            StmtKind::While { label, cond, body } => {
                 self.expr(cond);
-                (self.loop_body(body), false)
+                self.loop_body(label.as_ref(), body, false)
             }
-            StmtKind::Loop { body } => (self.loop_body(body), false),
-            StmtKind::For { var, range, body } => {
+            StmtKind::Loop { label, body } => self.loop_body(label.as_ref(), body, true),
+            StmtKind::For {
+                label,
+                var,
+                range,
+                body,
+            } => {
                 self.expr(&mut range.start);
                 self.expr(&mut range.end);
                 self.scopes.push(Vec::new());
                 if let Some(var) = *var {
                     self.declare(var);
                 }
-                let waits = self.loop_body(body);
+                let facts = self.loop_body(label.as_ref(), body, false);
                 self.scopes.pop();
-                (waits, false)
+                facts
             }
             StmtKind::Block(block) => self.block(block),
-            StmtKind::Break | StmtKind::Continue => {
-                if self.loops == 0 {
-                    let keyword = if matches!(stmt.kind, StmtKind::Break) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
-                    self.cx.error_at(
-                        stmt.source.span,
-                        format_args!("`{keyword}` outside of a loop"),
-                    );
-                }
-                (false, true)
+            StmtKind::Break(jump) => {
+                let depth = self.jump("break", jump, stmt.source.span);
+                let mut facts = Facts::jump(depth.map(|d| d + 1));
+                facts.breaks.extend(depth);
+                facts
             }
+            StmtKind::Continue(jump) => {
+                Facts::jump(self.jump("continue", jump, stmt.source.span).map(|d| d + 1))
+            }
+            StmtKind::Return => Facts::jump(Some(0)),
         };
-        stmt.waits = waits;
-        stmt.escapes = escapes;
+        stmt.waits = facts.waits;
+        stmt.escapes = facts.reach.is_some();
+        // A jump that could not be resolved still marks its statement as escaping, so the
+        // tree stays consistent; `check` fails on the error anyway.
+        if matches!(stmt.kind, StmtKind::Break(_) | StmtKind::Continue(_)) {
+            stmt.escapes = true;
+        }
+        facts
     }
+}
+
+/// Whether a (resolved) wait argument only names data: literals, constants, `buf` and the
+/// bindings, through `&`, parentheses, indexing and ranges, fields, arrays and tuples,
+/// operators, casts and the
+/// zero-argument views `as_*()`, `len()`, `is_empty()` and `to_{be,le,ne}_bytes()`. Those the
+/// machine may re-derive on each resume with nothing anyone could observe (views are pure by
+/// the naming convention of Rust APIs; inherent methods of slices and integers are). Anything
+/// else may run the user's code, so it is evaluated once.
+fn names_data(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Verbatim(tokens) => tokens.to_string().starts_with(HOLE_PREFIX),
+        Expr::Reference(expr) => expr.mutability.is_none() && names_data(&expr.expr),
+        Expr::Paren(expr) => names_data(&expr.expr),
+        Expr::Group(expr) => names_data(&expr.expr),
+        Expr::Index(expr) => names_data(&expr.expr) && names_data(&expr.index),
+        Expr::Range(expr) => [&expr.start, &expr.end]
+            .into_iter()
+            .all(|bound| bound.as_deref().is_none_or(names_data)),
+        Expr::Field(expr) => names_data(&expr.base),
+        Expr::Array(expr) => expr.elems.iter().all(names_data),
+        Expr::Tuple(expr) => expr.elems.iter().all(names_data),
+        Expr::Repeat(expr) => names_data(&expr.expr) && names_data(&expr.len),
+        Expr::Unary(expr) => names_data(&expr.expr),
+        Expr::Cast(expr) => names_data(&expr.expr),
+        Expr::Binary(expr) => {
+            !is_assignment(&expr.op) && names_data(&expr.left) && names_data(&expr.right)
+        }
+        Expr::MethodCall(call) => {
+            let method = call.method.unraw().to_string();
+            let view = method.starts_with("as_")
+                || matches!(
+                    method.as_str(),
+                    "len" | "is_empty" | "to_be_bytes" | "to_le_bytes" | "to_ne_bytes"
+                );
+            view && call.args.is_empty() && call.turbofish.is_none() && names_data(&call.receiver)
+        }
+        _ => false,
+    }
+}
+
+fn is_assignment(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
 }
 
 fn check_signature(cx: &Ctxt, sig: &Signature) {

@@ -31,6 +31,8 @@ macro_rules! expand_input {
 pub const ECHO: Example = expand_input!("echo");
 pub const KEEPALIVE: Example = expand_input!("keepalive");
 pub const CONTROL_FLOW: Example = expand_input!("control_flow");
+pub const STEP_ARGUMENTS: Example = expand_input!("step_arguments");
+pub const JUMPS: Example = expand_input!("jumps");
 
 pub const FRAMED: Example = Example {
     name: "framed",

@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-use super::{CONTROL_FLOW, ECHO, Example, FRAMED, KEEPALIVE, ROUTED};
+use super::{CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, ROUTED, STEP_ARGUMENTS};
 use crate::expand;
 
 /// Scenarios beyond the four examples: control flow, and a few that are already wrong.
@@ -57,7 +57,8 @@ async fn broken(x: u8) -> u8 {
     for i in vec![1] { continue; }
     (|| write(b"x"))();
     foo().await;
-    return;
+    return 1;
+    break 'nowhere;
 }
 "#,
     },
@@ -80,6 +81,17 @@ fn yields_into_waits() {
 }
 "#,
     },
+];
+
+/// The valid scenarios the corpus mutates (with the [`MORE`] below).
+const VALID: [&Example; 7] = [
+    &ECHO,
+    &KEEPALIVE,
+    &FRAMED,
+    &ROUTED,
+    &CONTROL_FLOW,
+    &STEP_ARGUMENTS,
+    &JUMPS,
 ];
 
 /// Tokens the mutations insert.
@@ -141,6 +153,14 @@ const POOL: &[&str] = &[
     "->",
     "r#type",
     "write(buf)",
+    "write(f(&buf).as_bytes())",
+    "read_exact(f())",
+    "'outer:",
+    "'outer",
+    "break 'outer;",
+    "continue 'outer;",
+    "return;",
+    "end = read_until(b'\\n');",
     "let x: usize = 1;",
     "(send = b\"\", expect = b\"\")",
 ];
@@ -277,10 +297,7 @@ fn mutate(trees: &mut Vec<Tree>, rng: &mut Rng) {
 #[test]
 fn mutated_scenarios_never_panic() {
     const CASES: usize = 1_500;
-    let bases: Vec<&Example> = [&ECHO, &KEEPALIVE, &FRAMED, &ROUTED, &CONTROL_FLOW]
-        .into_iter()
-        .chain(MORE.iter())
-        .collect();
+    let bases: Vec<&Example> = VALID.into_iter().chain(MORE.iter()).collect();
     let mut rng = Rng(0x7157_BE4C);
     let (mut expanded, mut stubbed, mut refused) = (0, 0, 0);
     for case in 0..CASES {
@@ -328,16 +345,7 @@ fn mutated_scenarios_never_panic() {
 
 #[test]
 fn the_examples_expand_without_errors() {
-    for example in [
-        &ECHO,
-        &KEEPALIVE,
-        &FRAMED,
-        &ROUTED,
-        &CONTROL_FLOW,
-        &MORE[0],
-        &MORE[1],
-        &MORE[4],
-    ] {
+    for example in VALID.into_iter().chain([&MORE[0], &MORE[1], &MORE[4]]) {
         let (args, item) = example.tokens();
         let output = expand::scenario(args, item).expect("expands").to_string();
         assert!(

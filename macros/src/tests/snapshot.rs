@@ -1,11 +1,12 @@
 //! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
-//! `macros/tests/expand/NAME.rs` (`echo`, `keepalive` and a control-flow scenario), formatted
+//! `macros/tests/expand/NAME.rs` (`echo`, `keepalive`, a control-flow scenario, computed
+//! step arguments and jumps), formatted
 //! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
 //! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 
-use super::{CONTROL_FLOW, ECHO, Example, KEEPALIVE};
+use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, STEP_ARGUMENTS};
 use crate::expand;
 
 fn expanded(example: &Example) -> String {
@@ -55,4 +56,14 @@ fn keepalive_expansion() {
 #[test]
 fn control_flow_expansion() {
     check_snapshot(&CONTROL_FLOW);
+}
+
+#[test]
+fn step_arguments_expansion() {
+    check_snapshot(&STEP_ARGUMENTS);
+}
+
+#[test]
+fn jumps_expansion() {
+    check_snapshot(&JUMPS);
 }

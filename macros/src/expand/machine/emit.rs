@@ -8,7 +8,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
 use super::fields::{Field, Slot, Slots};
-use super::graph::{BranchKind, END, Graph, Node, NodeId};
+use super::graph::{BranchKind, END, Graph, Node, NodeId, evaluates_on_entry};
 use super::plan::{Plan, StateKind};
 use crate::expand::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
 use crate::internals::ast::{
@@ -197,15 +197,32 @@ impl Emitter<'_> {
         let next = *next;
         let span = stmt.source.span;
         match &stmt.kind {
-            StmtKind::ReadUntil { delim, bind } => {
-                let delim = self.delim(delim);
+            StmtKind::ReadUntil {
+                delim,
+                bind,
+                assign,
+            } => {
+                // A computed delimiter was copied into `held` where the step began.
+                let held = self.held_by(stmt);
+                let delim = match &held {
+                    Some(held) => quote!(&self.#held),
+                    None => self.delim(delim),
+                };
+                let release = held.as_ref().map(|held| quote!(self.#held.clear();));
                 let goto = self.goto(next);
-                let found_arm = match bind {
-                    Some(bind) => {
-                        let store = self.store(*bind, found);
-                        quote!(::core::option::Option::Some(#found) => { #store #goto })
+                let store = match (bind, assign) {
+                    (Some(bind), _) => Some(self.store(*bind, found)),
+                    (None, Some(target)) => {
+                        let target = self.expr(target);
+                        Some(quote!(#target = #found;))
                     }
-                    None => quote!(::core::option::Option::Some(_) => { #goto }),
+                    (None, None) => None,
+                };
+                let found_arm = match store {
+                    Some(store) => {
+                        quote!(::core::option::Option::Some(#found) => { #release #store #goto })
+                    }
+                    None => quote!(::core::option::Option::Some(_) => { #release #goto }),
                 };
                 quote! {
                     match self.buf.find(#delim) {
@@ -217,7 +234,10 @@ impl Emitter<'_> {
                 }
             }
             StmtKind::ReadExact { len } => {
-                let len = self.expr(len);
+                let len = match self.slots.lens.get(&stmt.source.ordinal) {
+                    Some(field) => quote!(self.#field),
+                    None => self.expr(len),
+                };
                 let goto = self.goto(next);
                 quote! {
                     {
@@ -230,19 +250,30 @@ impl Emitter<'_> {
                 }
             }
             StmtKind::Write { bytes: expr } => {
-                let expr = self.expr(expr);
                 // A finished machine is never resumed: no need to reset the progress at the end.
                 let reset = (next != END).then(|| quote!(self.written = 0;));
+                let (bind, release) = match self.held_by(stmt) {
+                    // What the write that began on entry left unwritten, if anything.
+                    Some(held) => (
+                        quote!(let #bytes: &[u8] = &self.#held;),
+                        Some(quote!(self.#held.clear();)),
+                    ),
+                    None => {
+                        let expr = self.expr(expr);
+                        // Spanned on the step, so a non-`&[u8]` argument is explained at
+                        // `write`. The rest keeps the macro's span: lints about generated code
+                        // are not the user's.
+                        (quote_spanned!(span=> let #bytes: &[u8] = #expr;), None)
+                    }
+                };
                 let goto = self.goto(next);
-                // Spanned on the step, so a non-`&[u8]` argument is explained at `write`. The
-                // rest keeps the macro's span: lints about generated code are not the user's.
-                let bind = quote_spanned!(span=> let #bytes: &[u8] = #expr;);
                 quote! {
                     {
                         #bind
                         while self.written < #bytes.len() {
                             self.written += ::core::task::ready!(#io.poll_write(&#bytes[self.written..]))?;
                         }
+                        #release
                         #reset
                         #goto
                     }
@@ -257,6 +288,66 @@ impl Emitter<'_> {
         }
     }
 
+    /// The `held` field, if `stmt` is a wait whose computed argument it holds.
+    fn held_by(&self, stmt: &Stmt) -> Option<&Ident> {
+        // A computed length is held in a field of its own, not in `held`.
+        let holds = !matches!(stmt.kind, StmtKind::ReadExact { .. })
+            && stmt.kind.wait_argument().is_some_and(|expr| expr.computed);
+        self.slots.held.as_ref().filter(|_| holds)
+    }
+
+    /// Where a wait with a computed argument begins, on the way into its state: the argument
+    /// is evaluated here, once. A length is stored; a delimiter is copied into `held`; a reply
+    /// is written at once, as far as the connection takes it, and only a rest that would block
+    /// is copied into `held` for the state to finish (its temporaries end with this code).
+    fn begin(&self, stmt: &Stmt, name: &Ident) -> TokenStream {
+        let Idents {
+            io,
+            n,
+            bytes,
+            written,
+            ..
+        } = &self.idents;
+        let span = stmt.source.span;
+        let state = &self.names.state;
+        match (&stmt.kind, self.held_by(stmt)) {
+            (StmtKind::ReadExact { len }, _) => match self.slots.lens.get(&stmt.source.ordinal) {
+                Some(field) => {
+                    let len = self.expr(len);
+                    quote_spanned!(span=> self.#field = #len;)
+                }
+                None => TokenStream::new(),
+            },
+            (StmtKind::ReadUntil { delim, .. }, Some(held)) => {
+                let delim = self.delim(delim);
+                quote!(self.#held.extend_from_slice(#delim);)
+            }
+            (StmtKind::Write { bytes: expr }, Some(held)) => {
+                let expr = self.expr(expr);
+                let bind = quote_spanned!(span=> let #bytes: &[u8] = #bytes;);
+                quote! {
+                    match #expr {
+                        #bytes => {
+                            #bind
+                            let mut #written = 0;
+                            while #written < #bytes.len() {
+                                match #io.poll_write(&#bytes[#written..]) {
+                                    ::core::task::Poll::Ready(#n) => #written += #n?,
+                                    ::core::task::Poll::Pending => {
+                                        self.#held.extend_from_slice(&#bytes[#written..]);
+                                        self.state = #state::#name;
+                                        return ::core::task::Poll::Pending;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
     /// Code that continues at `node`: enter its state, or run it inline.
     pub fn goto(&self, node: NodeId) -> TokenStream {
         if self.plan.states[node].is_none() {
@@ -264,6 +355,15 @@ impl Emitter<'_> {
         }
         let state = &self.names.state;
         let name = self.state_name(node);
+        if let Node::Wait { stmt, .. } = &self.graph.nodes[node]
+            && evaluates_on_entry(stmt)
+        {
+            let begin = self.begin(stmt, name);
+            return quote! {
+                #begin
+                self.state = #state::#name;
+            };
+        }
         match &self.graph.nodes[node] {
             Node::Wait { stmt, .. } if matches!(stmt.kind, StmtKind::YieldNow) => {
                 let io = &self.idents.io;

@@ -8,7 +8,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use crate::expand::plain::first_span;
-use crate::internals::ast::{BindingId, BindingKind, Block, StmtKind};
+use crate::internals::ast::{BindingId, BindingKind, Block, Delim, StmtKind};
 use crate::internals::validate::Checked;
 
 /// Where a binding lives in the machine.
@@ -37,6 +37,11 @@ pub struct Slots {
     pub ranges: HashMap<usize, Ident>,
     pub fields: Vec<Field>,
     pub writes: bool,
+    /// The length field of each `read_exact` whose length is computed, by the step's ordinal.
+    pub lens: HashMap<usize, Ident>,
+    /// The bytes a computed argument holds across a wait (a delimiter, or the unwritten rest
+    /// of a reply), if any step has one.
+    pub held: Option<Ident>,
     pub taken: HashSet<String>,
 }
 
@@ -48,6 +53,8 @@ impl Slots {
             ranges: HashMap::new(),
             fields: Vec::new(),
             writes: false,
+            lens: HashMap::new(),
+            held: None,
             taken: ["state", "buf", "written"]
                 .iter()
                 .map(|s| (*s).to_owned())
@@ -91,13 +98,57 @@ impl Slots {
         self.bindings[id] = Slot::Field(ident);
     }
 
+    /// The one `held` field, shared by every step with a computed argument (only one step
+    /// waits at a time). Empty except while such a step waits.
+    fn held_field(&mut self) {
+        if self.held.is_some() {
+            return;
+        }
+        let ident = self.name("held");
+        self.fields.push(Field {
+            ident: ident.clone(),
+            ty: quote!(::std::vec::Vec<u8>),
+            init: quote!(::std::vec::Vec::new()),
+            doc: "What a computed step argument holds across a wait: the delimiter, or the \
+                  unwritten rest of a reply whose write would block (the machine cannot name \
+                  the argument's own type). Empty at other times."
+                .to_owned(),
+        });
+        self.held = Some(ident);
+    }
+
     pub fn block(&mut self, checked: &Checked, block: &Block) {
         for stmt in &block.stmts {
             match &stmt.kind {
-                StmtKind::ReadUntil { bind: Some(id), .. } | StmtKind::Let { bind: id, .. } => {
-                    self.binding_field(checked, *id);
+                StmtKind::Let { bind: id, .. } => self.binding_field(checked, *id),
+                StmtKind::Write { bytes } => {
+                    self.writes = true;
+                    if bytes.computed {
+                        self.held_field();
+                    }
                 }
-                StmtKind::Write { .. } => self.writes = true,
+                StmtKind::ReadUntil { delim, bind, .. } => {
+                    if matches!(delim, Delim::Expr(delim) if delim.computed) {
+                        self.held_field();
+                    }
+                    if let Some(id) = bind {
+                        self.binding_field(checked, *id);
+                    }
+                }
+                StmtKind::ReadExact { len } if len.computed => {
+                    let ident = self.name("len");
+                    let doc = format!(
+                        "The length {} waits for, evaluated where the step begins.",
+                        stmt.source.describe()
+                    );
+                    self.fields.push(Field {
+                        ident: ident.clone(),
+                        ty: quote!(usize),
+                        init: quote!(0),
+                        doc,
+                    });
+                    self.lens.insert(stmt.source.ordinal, ident);
+                }
                 StmtKind::If { arms, otherwise } => {
                     for arm in arms {
                         self.block(checked, &arm.body);
@@ -106,8 +157,12 @@ impl Slots {
                         self.block(checked, otherwise);
                     }
                 }
-                StmtKind::While { body, .. } | StmtKind::Loop { body } => self.block(checked, body),
-                StmtKind::For { var, range, body } => {
+                StmtKind::While { body, .. } | StmtKind::Loop { body, .. } => {
+                    self.block(checked, body)
+                }
+                StmtKind::For {
+                    var, range, body, ..
+                } => {
                     if stmt.waits {
                         let ident = self.name("range");
                         let (ty, init) = if range.inclusive {
@@ -133,13 +188,13 @@ impl Slots {
                     self.block(checked, body);
                 }
                 StmtKind::Block(block) => self.block(checked, block),
-                StmtKind::ReadUntil { bind: None, .. }
-                | StmtKind::ReadExact { .. }
+                StmtKind::ReadExact { .. }
                 | StmtKind::Consume { .. }
                 | StmtKind::YieldNow
                 | StmtKind::Compute { .. }
-                | StmtKind::Break
-                | StmtKind::Continue => {}
+                | StmtKind::Break(_)
+                | StmtKind::Continue(_)
+                | StmtKind::Return => {}
             }
         }
     }

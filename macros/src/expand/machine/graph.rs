@@ -73,7 +73,13 @@ impl Node<'_> {
     }
 }
 
-/// The loops around the statement being lowered: where `break` and `continue` go.
+/// Whether a wait evaluates a computed argument where it begins (in the code that enters its
+/// state), so that it cannot be the machine's first state.
+pub fn evaluates_on_entry(stmt: &Stmt) -> bool {
+    stmt.kind.wait_argument().is_some_and(|expr| expr.computed)
+}
+
+/// A loop around the statement being lowered: where its `break` and `continue` go.
 pub struct LoopTargets {
     break_to: NodeId,
     continue_to: NodeId,
@@ -83,6 +89,8 @@ pub struct Graph<'a> {
     pub nodes: Vec<Node<'a>>,
     /// Sort key of each node (source order), for naming states.
     pub order: Vec<(usize, u8)>,
+    /// The loops around the statement being lowered, outermost first (a jump's depth indexes
+    /// it).
     pub loops: Vec<LoopTargets>,
 }
 
@@ -120,11 +128,16 @@ impl<'a> Graph<'a> {
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
             | StmtKind::YieldNow => self.push(Node::Wait { stmt, next }, order),
-            StmtKind::Break => self.loops.last().map_or(next, |targets| targets.break_to),
-            StmtKind::Continue => self
+            // `validate` resolved each jump to a loop around it, all of them lowered here.
+            StmtKind::Break(jump) => self
                 .loops
-                .last()
+                .get(jump.depth)
+                .map_or(next, |targets| targets.break_to),
+            StmtKind::Continue(jump) => self
+                .loops
+                .get(jump.depth)
                 .map_or(next, |targets| targets.continue_to),
+            StmtKind::Return => END,
             StmtKind::Block(block) => self.block(block, next),
             StmtKind::If { arms, otherwise } => {
                 let mut entry = match otherwise {
@@ -146,7 +159,7 @@ impl<'a> Graph<'a> {
                 }
                 entry
             }
-            StmtKind::While { cond, body } => {
+            StmtKind::While { cond, body, .. } => {
                 let head = self.push(
                     Node::Branch {
                         cond,
@@ -163,7 +176,7 @@ impl<'a> Graph<'a> {
                 }
                 head
             }
-            StmtKind::Loop { body } => {
+            StmtKind::Loop { body, .. } => {
                 let head = self.push(
                     Node::Nop {
                         source: Some(&stmt.source),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span};
 
-use super::graph::{BranchKind, Graph, Node, NodeId};
+use super::graph::{BranchKind, Graph, Node, NodeId, evaluates_on_entry};
 use syn::Expr;
 use syn::ext::IdentExt;
 
@@ -63,7 +63,8 @@ impl Graph<'_> {
                 _ => break,
             }
         }
-        let starts_waiting = matches!(self.nodes[first], Node::Wait { stmt, .. } if !matches!(stmt.kind, StmtKind::YieldNow));
+        let starts_waiting = matches!(self.nodes[first], Node::Wait { stmt, .. }
+            if !matches!(stmt.kind, StmtKind::YieldNow) && !evaluates_on_entry(stmt));
         let initial = if starts_waiting {
             first
         } else {
@@ -250,8 +251,9 @@ impl Graph<'_> {
                 StmtKind::Loop { .. } => "Loop",
                 StmtKind::For { .. } => "For",
                 StmtKind::Block(_) => "Block",
-                StmtKind::Break => "Break",
-                StmtKind::Continue => "Continue",
+                StmtKind::Break(_) => "Break",
+                StmtKind::Continue(_) => "Continue",
+                StmtKind::Return => "Return",
             },
             Node::ForInit { .. } => "ForStart",
             Node::ForNext { .. } => "For",
