@@ -74,8 +74,13 @@ use proc_macro::TokenStream;
 ///   (`'outer: loop { … break 'outer; … }`).
 /// - `return;`: ends the connection `Ok`.
 ///
-/// No `match` or `if let` at the scenario level; no `.await`, `async` or `?` anywhere, and
-/// `return` only as a statement of its own.
+/// - `match EXPR { PAT if GUARD => …, … }`, `if let`, `while let` and `let PAT = EXPR else
+///   { … };` (whose `else` must leave), with steps inside. The names a pattern binds are
+///   locals of the arm until its first wait (their types are not written, so the machine
+///   cannot hold them): that wait's argument may use them; copy what is needed later into a
+///   binding first (`let key: Vec<u8> = key.to_vec();`). No `let` chains.
+///
+/// No `.await`, `async` or `?` anywhere, and `return` only as a statement of its own.
 ///
 /// Each step's argument is evaluated once, where the step begins, in both twins. One that only
 /// names data (`buf`, bindings, literals, constants through `&`, indexing, fields, operators,

@@ -2,16 +2,10 @@
 //! value assigned to an existing binding: each scenario runs both twins through the
 //! differential harness (every variant, 203 networks).
 
-use twinbench::check::Differential;
-use twinbench::prelude::*;
+mod support;
 
-fn check<S: Scenario>(scenario: &S) {
-    let networks = Differential::new(scenario)
-        .connections(3)
-        .run()
-        .unwrap_or_else(|divergence| panic!("{divergence}"));
-    assert_eq!(networks, 203);
-}
+use support::check;
+use twinbench::prelude::*;
 
 /// Lines echoed until `quit`, which gets `bye` and ends the connection: the loop is left only
 /// by `return` (an endless `loop`: no `unreachable expression` warning either).

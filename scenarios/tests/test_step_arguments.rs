@@ -8,7 +8,9 @@
 
 use std::cell::Cell;
 
-use twinbench::check::Differential;
+mod support;
+
+use support::check;
 use twinbench::prelude::*;
 
 thread_local! {
@@ -48,10 +50,7 @@ fn assert_evaluated_once_per_step<S: Scenario>(scenario: &S, steps_per_connectio
             );
         }
     }
-    Differential::new(scenario)
-        .connections(3)
-        .run()
-        .unwrap_or_else(|divergence| panic!("{divergence}"));
+    check(scenario);
 }
 
 /// The next reply of a sequence: a side effect in a step's argument.
@@ -142,8 +141,5 @@ fn a_temporary_borrowed_across_the_wait_lives_through_it() {
             );
         }
     }
-    Differential::new(&temporary())
-        .connections(3)
-        .run()
-        .unwrap_or_else(|divergence| panic!("{divergence}"));
+    check(&temporary());
 }

@@ -55,6 +55,7 @@ fn reads_or_consumes(block: &Block) -> bool {
             arms.iter().any(|arm| reads_or_consumes(&arm.body))
                 || otherwise.as_ref().is_some_and(reads_or_consumes)
         }
+        StmtKind::Match { arms, .. } => arms.iter().any(|arm| reads_or_consumes(&arm.body)),
         StmtKind::While { body, .. }
         | StmtKind::Loop { body, .. }
         | StmtKind::For { body, .. }

@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Expr, LitStr};
 
-use crate::internals::ast::{Binding, Block, Delim, Hole, Stmt, StmtKind, UserExpr};
+use crate::internals::ast::{Binding, Block, Delim, Hole, MatchArm, Stmt, StmtKind, UserExpr};
 use crate::internals::resolve::HOLE_PREFIX;
 
 /// Internal locals and parameters of the generated code: mixed-site, so they cannot clash with
@@ -76,7 +76,15 @@ pub trait RenderPlain {
         }
     }
 
-    /// `Compute`, `if`, `while`, `loop`, `for`, a block, `break`, `continue`. The other
+    /// A `match` arm's `if GUARD`, if it has one.
+    fn guard(&self, arm: &MatchArm) -> Option<TokenStream> {
+        arm.guard.as_ref().map(|guard| {
+            let guard = self.expr(guard);
+            quote!(if #guard)
+        })
+    }
+
+    /// `Compute`, `if`, `match`, `while`, `loop`, `for`, a block, `break`, `continue`. The other
     /// statements (`let`, `consume`, `return`, the waits) are each back end's own.
     fn plain(&self, stmt: &Stmt) -> TokenStream {
         let span = stmt.source.span;
@@ -143,6 +151,17 @@ pub trait RenderPlain {
                 let label = &jump.label;
                 quote_spanned!(span=> continue #label;)
             }
+            StmtKind::Match {
+                scrutinee, arms, ..
+            } => {
+                let scrutinee = self.expr(scrutinee);
+                let arms = arms.iter().map(|arm| {
+                    let (pat, guard) = (&arm.pat, self.guard(arm));
+                    let body = self.block(&arm.body);
+                    quote!(#pat #guard => { #body })
+                });
+                quote!(match #scrutinee { #(#arms)* })
+            }
             StmtKind::Return
             | StmtKind::Let { .. }
             | StmtKind::Consume { .. }
@@ -158,8 +177,11 @@ pub trait RenderPlain {
 /// braces.
 pub fn buffer_generic(buffer: &Expr) -> TokenStream {
     match buffer {
-        Expr::Lit(_) => buffer.to_token_stream(),
-        Expr::Path(path) if path.qself.is_none() => buffer.to_token_stream(),
+        Expr::Lit(lit) if lit.attrs.is_empty() => buffer.to_token_stream(),
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            buffer.to_token_stream()
+        }
+        // Braces make any expression a const argument (an attribute on it included).
         _ => quote!({ #buffer }),
     }
 }

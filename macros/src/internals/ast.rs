@@ -6,7 +6,7 @@
 //! ends read it through `validate::Checked`. Imports only `syn` and `source`.
 
 use syn::{
-    Attribute, Expr, Ident, Label, Lifetime, LitByteStr, Signature, Token, Type, Visibility,
+    Attribute, Expr, Ident, Label, Lifetime, LitByteStr, Pat, Signature, Token, Type, Visibility,
 };
 
 use crate::internals::source::Source;
@@ -131,6 +131,36 @@ pub enum StmtKind {
     Continue(Jump),
     /// `return;`: the connection ends `Ok`.
     Return,
+    /// `match SCRUTINEE { PAT if GUARD => …, … }`; `if let`, `while let` and `let … else`
+    /// become one too (see [`MatchOrigin`]).
+    Match {
+        scrutinee: UserExpr,
+        arms: Vec<MatchArm>,
+        origin: MatchOrigin,
+    },
+}
+
+/// What a [`StmtKind::Match`] was written as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MatchOrigin {
+    Match,
+    /// `if let PAT = EXPR { … } else { … }`: the arms `PAT => …` and `_ => else`.
+    IfLet,
+    /// `while let PAT = EXPR { … }`: a `loop` around the arms `PAT => …` and `_ => break`.
+    WhileLet,
+    /// `let PAT = EXPR else { … };`: the arms `PAT => the rest of the block` and `_ => else`,
+    /// which must diverge.
+    LetElse,
+}
+
+/// One arm of a `match`. The names its pattern binds are locals of the arm, live until its
+/// first wait (their types are not written, so the machine cannot hold them across one).
+pub struct MatchArm {
+    /// As written; it holds no uses of scenario names, only the names it binds.
+    pub pat: Pat,
+    pub guard: Option<UserExpr>,
+    pub body: Block,
+    pub source: Source,
 }
 
 /// Where a `break` or `continue` goes.
@@ -141,6 +171,29 @@ pub struct Jump {
 }
 
 impl StmtKind {
+    /// Whether it is a step that waits.
+    pub fn is_wait(&self) -> bool {
+        matches!(
+            self,
+            StmtKind::ReadUntil { .. }
+                | StmtKind::ReadExact { .. }
+                | StmtKind::Write { .. }
+                | StmtKind::YieldNow
+        )
+    }
+
+    /// [`StmtKind::wait_argument`], to fill in a fact.
+    pub fn wait_argument_mut(&mut self) -> Option<&mut UserExpr> {
+        match self {
+            StmtKind::ReadUntil {
+                delim: Delim::Expr(expr),
+                ..
+            } => Some(expr),
+            StmtKind::ReadExact { len: expr } | StmtKind::Write { bytes: expr } => Some(expr),
+            _ => None,
+        }
+    }
+
     /// The argument of a wait that has an expression for one (a delimiter given by an
     /// expression, a length, the bytes to write).
     pub fn wait_argument(&self) -> Option<&UserExpr> {

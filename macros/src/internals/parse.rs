@@ -13,8 +13,8 @@ use syn::{
 };
 
 use crate::internals::ast::{
-    Binding, BindingId, BindingKind, Block, Delim, ForRange, IfArm, Jump, Scenario, Stmt, StmtKind,
-    UserExpr,
+    Binding, BindingId, BindingKind, Block, Delim, ForRange, IfArm, Jump, MatchArm, MatchOrigin,
+    Scenario, Stmt, StmtKind, UserExpr,
 };
 use crate::internals::ctxt::Ctxt;
 use crate::internals::source::Source;
@@ -106,12 +106,154 @@ impl BodyParser<'_> {
     }
 
     fn block(&mut self, stmts: Vec<syn::Stmt>) -> Block {
-        Block {
-            stmts: stmts
-                .into_iter()
-                .filter_map(|stmt| self.stmt(stmt))
-                .collect(),
+        let mut out = Vec::new();
+        let mut stmts = stmts.into_iter();
+        while let Some(stmt) = stmts.next() {
+            match stmt {
+                // The rest of the block is the arm in which the pattern matched.
+                syn::Stmt::Local(local)
+                    if local
+                        .init
+                        .as_ref()
+                        .is_some_and(|init| init.diverge.is_some()) =>
+                {
+                    out.extend(self.let_else(local, stmts.collect()));
+                    break;
+                }
+                stmt => out.extend(self.stmt(stmt)),
+            }
         }
+        Block { stmts: out }
+    }
+
+    /// `let PAT = EXPR else { … };` followed by `rest`: a match of `EXPR` whose first arm is
+    /// `rest`, the second the `else`.
+    fn let_else(&mut self, local: Local, rest: Vec<syn::Stmt>) -> Option<Stmt> {
+        let Local {
+            attrs,
+            let_token,
+            pat,
+            init,
+            ..
+        } = local;
+        let init = init?;
+        let (else_token, diverge) = init.diverge?;
+        let expr = init.expr;
+        let source = self.source(quote!(#let_token #pat = #expr #else_token));
+        if let Some(attr) = attrs.first() {
+            self.cx
+                .error_spanned_by(attr, "attributes on scenario statements are not supported");
+        }
+        // `let PAT: TYPE = …` keeps its type on the value matched.
+        let (pat, scrutinee) = match pat {
+            Pat::Type(typed) => {
+                let ty = typed.ty;
+                let scrutinee: Expr = syn::parse_quote!(::core::convert::identity::<#ty>(#expr));
+                (*typed.pat, scrutinee)
+            }
+            pat => (pat, *expr),
+        };
+        let otherwise = match *diverge {
+            Expr::Block(block) if block.label.is_none() => self.block(block.block.stmts),
+            other => {
+                self.cx
+                    .error_spanned_by(other, "expected `else { … }` after `let PAT = EXPR`");
+                return None;
+            }
+        };
+        let body = self.block(rest);
+        Some(self.two_arms(
+            scrutinee,
+            pat,
+            body,
+            otherwise,
+            source,
+            MatchOrigin::LetElse,
+        ))
+    }
+
+    /// A match of `PAT => then` and `_ => otherwise`, which `if let`, `while let` and
+    /// `let … else` are.
+    fn two_arms(
+        &mut self,
+        scrutinee: Expr,
+        pat: Pat,
+        then: Block,
+        otherwise: Block,
+        source: Source,
+        origin: MatchOrigin,
+    ) -> Stmt {
+        let wild = Pat::Wild(syn::PatWild {
+            attrs: Vec::new(),
+            underscore_token: Token![_](source.span),
+        });
+        let arms = vec![
+            MatchArm {
+                pat,
+                guard: None,
+                body: then,
+                source: source.clone(),
+            },
+            MatchArm {
+                pat: wild,
+                guard: None,
+                body: otherwise,
+                source: source.clone(),
+            },
+        ];
+        stmt_of(
+            StmtKind::Match {
+                scrutinee: UserExpr::new(scrutinee),
+                arms,
+                origin,
+            },
+            source,
+        )
+    }
+
+    fn match_stmt(&mut self, expr: syn::ExprMatch) -> Option<Stmt> {
+        let syn::ExprMatch {
+            attrs: _,
+            match_token,
+            expr: scrutinee,
+            arms,
+            ..
+        } = expr;
+        let source = self.source(quote!(#match_token #scrutinee));
+        let arms = arms
+            .into_iter()
+            .map(|arm| {
+                if let Some(attr) = arm.attrs.first() {
+                    self.cx
+                        .error_spanned_by(attr, "attributes on `match` arms are not supported");
+                }
+                let (pat, guard) = (&arm.pat, arm.guard.as_ref().map(|(_, guard)| guard));
+                let if_token = guard.map(|_| quote!(if));
+                let arm_source = self.source(quote!(#pat #if_token #guard));
+                let body = match *arm.body {
+                    Expr::Block(block) if block.label.is_none() && block.attrs.is_empty() => {
+                        self.block(block.block.stmts)
+                    }
+                    body => Block {
+                        stmts: self.expr_stmt(body, None).into_iter().collect(),
+                    },
+                };
+                MatchArm {
+                    pat: arm.pat,
+                    guard: arm.guard.map(|(_, guard)| UserExpr::new(*guard)),
+                    body,
+                    source: arm_source,
+                }
+            })
+            .collect();
+        Some(stmt_of(
+            StmtKind::Match {
+                scrutinee: UserExpr::new(*scrutinee),
+                arms,
+                origin: MatchOrigin::Match,
+            },
+            source,
+        ))
     }
 
     fn stmt(&mut self, stmt: syn::Stmt) -> Option<Stmt> {
@@ -191,9 +333,6 @@ impl BodyParser<'_> {
             );
             return None;
         };
-        if let Some((else_token, _)) = &init.diverge {
-            cx.error_spanned_by(else_token, "`let … else` is not supported in a scenario");
-        }
 
         let step = match &*init.expr {
             Expr::Call(call) => self.step_call(call),
@@ -391,13 +530,7 @@ impl BodyParser<'_> {
             Expr::Assign(assign) if is_step_call(&assign.right) => {
                 return self.assign_step(assign, semi);
             }
-            Expr::Match(expr) => {
-                self.cx.error_spanned_by(
-                    expr.match_token,
-                    "`match` is not supported in a scenario; use `if` / `else if`",
-                );
-                return None;
-            }
+            Expr::Match(expr) => return self.match_stmt(expr),
             expr => {
                 let source = self.source(quote!(#expr #semi));
                 (
@@ -463,15 +596,15 @@ impl BodyParser<'_> {
         }
     }
 
-    /// Rejects `if let` / `while let` (and `let` chains).
+    /// Rejects `let` chains (`if let` and `while let` alone are taken before).
     fn plain_condition(&self, cond: &Expr, keyword: &str) -> bool {
         match cond {
             Expr::Let(expr) => {
                 self.cx.error_spanned_by(
                     expr.let_token,
                     format_args!(
-                        "`{keyword} let` is not supported in a scenario; use `{keyword}` with a \
-                         condition"
+                        "`let` chains are not supported in a scenario; nest `{keyword} let` \
+                         and `if`"
                     ),
                 );
                 false
@@ -493,6 +626,17 @@ impl BodyParser<'_> {
         let mut current = expr;
         let mut arm_source = source.clone();
         loop {
+            if matches!(*current.cond, Expr::Let(_)) {
+                // This arm and the rest of the chain are a match; after other arms, their `else`.
+                let if_let = self.if_let(current, arm_source);
+                if arms.is_empty() {
+                    return if_let;
+                }
+                otherwise = Some(Block {
+                    stmts: if_let.into_iter().collect(),
+                });
+                break;
+            }
             ok &= self.plain_condition(&current.cond, "if");
             let body = self.block(current.then_branch.stmts);
             arms.push(IfArm {
@@ -521,6 +665,36 @@ impl BodyParser<'_> {
             }
         }
         ok.then(|| stmt_of(StmtKind::If { arms, otherwise }, source))
+    }
+
+    /// `if let PAT = EXPR { … } else …`, as a match.
+    fn if_let(&mut self, expr: ExprIf, source: Source) -> Option<Stmt> {
+        let Expr::Let(condition) = *expr.cond else {
+            unreachable!("if_let is called on `if let`")
+        };
+        let then = self.block(expr.then_branch.stmts);
+        let otherwise = match expr.else_branch {
+            None => Block { stmts: Vec::new() },
+            Some((_, otherwise)) => match *otherwise {
+                Expr::If(next) => Block {
+                    stmts: self.if_stmt(next).into_iter().collect(),
+                },
+                Expr::Block(block) => self.block(block.block.stmts),
+                other => {
+                    self.cx
+                        .error_spanned_by(other, "expected `else { … }` or `else if`");
+                    return None;
+                }
+            },
+        };
+        Some(self.two_arms(
+            *condition.expr,
+            *condition.pat,
+            then,
+            otherwise,
+            source,
+            MatchOrigin::IfLet,
+        ))
     }
 
     fn for_stmt(&mut self, expr: ExprForLoop) -> Option<Stmt> {
@@ -597,6 +771,23 @@ impl BodyParser<'_> {
             ..
         } = expr;
         let source = self.source(quote!(#label #while_token #cond));
+        if let Expr::Let(condition) = *cond {
+            // `loop { match EXPR { PAT => { … } _ => break } }`
+            let body = self.block(body.stmts);
+            let leave = Block {
+                stmts: vec![stmt_of(StmtKind::Break(jump(None)), source.clone())],
+            };
+            let arms = self.two_arms(
+                *condition.expr,
+                *condition.pat,
+                body,
+                leave,
+                source.clone(),
+                MatchOrigin::WhileLet,
+            );
+            let body = Block { stmts: vec![arms] };
+            return Some(stmt_of(StmtKind::Loop { label, body }, source));
+        }
         let ok = self.plain_condition(&cond, "while");
         let body = self.block(body.stmts);
         ok.then(|| {
@@ -660,6 +851,7 @@ fn step_attrs(expr: &Expr) -> &[Attribute] {
         Expr::Break(expr) => &expr.attrs,
         Expr::Continue(expr) => &expr.attrs,
         Expr::Return(expr) => &expr.attrs,
+        Expr::Match(expr) => &expr.attrs,
         _ => &[],
     }
 }

@@ -86,6 +86,9 @@ pub trait Scope {
     fn lookup(&self, name: &str) -> Option<BindingId>;
     /// Whether some binding of the scenario (in scope or not) has this name.
     fn is_binding_name(&self, name: &str) -> bool;
+    /// Whether `name` here is bound by the pattern of a `match` arm around: `Some(true)`
+    /// before the arm's first wait, `Some(false)` after it (where it is no longer alive).
+    fn pattern(&self, name: &str) -> Option<bool>;
 }
 
 /// Resolves the names in `expr` against `scope` and checks it, recording errors in `cx`.
@@ -123,6 +126,23 @@ impl Resolver<'_> {
         let name = ident.unraw().to_string();
         if self.shadowed.contains(&name) {
             return None;
+        }
+        match self.scope.pattern(&name) {
+            // A local of the arm in both twins: left as it is.
+            Some(true) => return None,
+            Some(false) => {
+                self.cx.error_spanned_by(
+                    ident,
+                    format_args!(
+                        "`{name}` is bound by the pattern, and lives only until the arm's first \
+                         wait (its type is not written, so the machine cannot hold it): before \
+                         the first step, copy what you need into a binding, \
+                         `let {name}: TYPE = {name};`"
+                    ),
+                );
+                return None;
+            }
+            None => {}
         }
         let target = if name == "buf" {
             HoleTarget::Buf
@@ -509,7 +529,7 @@ impl VisitMut for Resolver<'_> {
 
 /// The names a pattern binds (an ident pattern may also be a constant: shadowing it too is
 /// harmless, it only keeps a scenario name from being rewritten there).
-fn pattern_names(pat: &Pat, names: &mut Vec<String>) {
+pub fn pattern_names(pat: &Pat, names: &mut Vec<String>) {
     match pat {
         Pat::Ident(pat) => {
             names.push(pat.ident.unraw().to_string());

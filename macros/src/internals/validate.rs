@@ -17,9 +17,11 @@ use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::{BinOp, Expr, Ident, Label, Signature, Type};
 
+use proc_macro2::{TokenStream, TokenTree};
+
 use crate::internals::ast::{
-    Binding, BindingId, BindingKind, Block, Delim, HoleTarget, Jump, Scenario, Stmt, StmtKind,
-    UserExpr,
+    Binding, BindingId, BindingKind, Block, Delim, HoleTarget, Jump, MatchArm, MatchOrigin,
+    Scenario, Stmt, StmtKind, UserExpr,
 };
 use crate::internals::attr::Args;
 use crate::internals::ctxt::Ctxt;
@@ -88,24 +90,48 @@ struct Validator<'a> {
     bindings: &'a [Binding],
     /// Every binding name of the scenario, in scope or not.
     names: HashSet<String>,
-    /// Bindings in scope, innermost block last.
-    scopes: Vec<Vec<(String, BindingId)>>,
+    /// Names in scope, innermost block last.
+    scopes: Vec<Vec<(String, Name)>>,
     /// Scenario loops around the current statement, outermost first, with their labels.
     loops: Vec<Option<String>>,
 }
 
-impl Scope for Validator<'_> {
-    fn lookup(&self, name: &str) -> Option<BindingId> {
+/// What a name in scope is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Binding(BindingId),
+    /// Bound by a `match` arm's pattern; `false` once the arm has waited.
+    Pattern(bool),
+}
+
+impl Validator<'_> {
+    fn innermost(&self, name: &str) -> Option<Name> {
         self.scopes
             .iter()
             .rev()
             .flat_map(|scope| scope.iter().rev())
             .find(|(n, _)| n == name)
-            .map(|&(_, id)| id)
+            .map(|&(_, found)| found)
+    }
+}
+
+impl Scope for Validator<'_> {
+    fn lookup(&self, name: &str) -> Option<BindingId> {
+        match self.innermost(name)? {
+            Name::Binding(id) => Some(id),
+            Name::Pattern(_) => None,
+        }
     }
 
     fn is_binding_name(&self, name: &str) -> bool {
-        self.names.contains(name)
+        self.names.contains(name) && !matches!(self.innermost(name), Some(Name::Pattern(_)))
+    }
+
+    fn pattern(&self, name: &str) -> Option<bool> {
+        match self.innermost(name)? {
+            Name::Pattern(live) => Some(live),
+            Name::Binding(_) => None,
+        }
     }
 }
 
@@ -162,7 +188,7 @@ impl Validator<'_> {
     fn declare(&mut self, binding: BindingId) {
         let name = self.bindings[binding].ident.unraw().to_string();
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name, binding));
+            scope.push((name, Name::Binding(binding)));
         }
     }
 
@@ -174,6 +200,61 @@ impl Validator<'_> {
     fn wait_argument(&mut self, expr: &mut UserExpr) {
         self.expr(expr);
         expr.computed = !names_data(&expr.expr);
+    }
+
+    /// A `match` arm: its pattern's names are locals until the arm's first wait, which is the
+    /// last place they may be used (a step's argument that uses one is then evaluated where
+    /// the step begins, and held). A compound statement with a wait inside cannot use them.
+    fn arm(&mut self, arm: &mut MatchArm) -> Facts {
+        let mut names = Vec::new();
+        resolve::pattern_names(&arm.pat, &mut names);
+        self.scopes.push(
+            names
+                .iter()
+                .map(|name| (name.clone(), Name::Pattern(true)))
+                .collect(),
+        );
+        if let Some(guard) = &mut arm.guard {
+            self.expr(guard);
+        }
+        let mut facts = Facts::default();
+        let mut live = true;
+        self.scopes.push(Vec::new());
+        for stmt in &mut arm.body.stmts {
+            let step = live && stmt.kind.is_wait();
+            if live && !step && contains_wait(stmt) {
+                live = false;
+                self.expire(&names);
+            }
+            if step && let Some(expr) = stmt.kind.wait_argument() {
+                let uses = mentions(&expr.expr.to_token_stream(), &names);
+                facts = facts.join(self.stmt(stmt));
+                if uses && let Some(expr) = stmt.kind.wait_argument_mut() {
+                    expr.computed = true;
+                }
+            } else {
+                facts = facts.join(self.stmt(stmt));
+            }
+            if step {
+                live = false;
+                self.expire(&names);
+            }
+        }
+        self.scopes.pop();
+        self.scopes.pop();
+        facts
+    }
+
+    /// Marks the pattern names of the arm being checked as no longer alive.
+    fn expire(&mut self, names: &[String]) {
+        let Some(scope) = self.scopes.iter_mut().rev().nth(1) else {
+            return;
+        };
+        for (name, found) in scope.iter_mut() {
+            if names.contains(name) {
+                *found = Name::Pattern(false);
+            }
+        }
     }
 
     /// `NAME = read_until(…)`: `NAME` must be a `mut` binding in scope.
@@ -358,6 +439,32 @@ impl Validator<'_> {
                 Facts::jump(self.jump("continue", jump, stmt.source.span).map(|d| d + 1))
             }
             StmtKind::Return => Facts::jump(Some(0)),
+            StmtKind::Match {
+                scrutinee,
+                arms,
+                origin,
+            } => {
+                self.expr(scrutinee);
+                let mut facts = Facts::default();
+                let mut every_arm = true;
+                let count = arms.len();
+                for (index, arm) in arms.iter_mut().enumerate() {
+                    let arm_facts = self.arm(arm);
+                    if *origin == MatchOrigin::LetElse && index + 1 == count && !arm_facts.diverges
+                    {
+                        self.cx.error_at(
+                            arm.source.span,
+                            "the `else` of `let … else` must leave: end it with `return;`, \
+                             `break;` or `continue;`",
+                        );
+                    }
+                    every_arm &= arm_facts.diverges;
+                    facts = facts.join(arm_facts);
+                }
+                // A `match` with no arm never completes (its scrutinee is uninhabited).
+                facts.diverges = every_arm;
+                facts
+            }
         };
         stmt.waits = facts.waits;
         stmt.escapes = facts.reach.is_some();
@@ -368,6 +475,32 @@ impl Validator<'_> {
         }
         facts
     }
+}
+
+/// Whether a statement has a wait inside (before `validate` fills in `Stmt::waits`).
+fn contains_wait(stmt: &Stmt) -> bool {
+    let block = |block: &Block| block.stmts.iter().any(contains_wait);
+    match &stmt.kind {
+        kind if kind.is_wait() => true,
+        StmtKind::If { arms, otherwise } => {
+            arms.iter().any(|arm| block(&arm.body)) || otherwise.as_ref().is_some_and(block)
+        }
+        StmtKind::While { body, .. }
+        | StmtKind::Loop { body, .. }
+        | StmtKind::For { body, .. }
+        | StmtKind::Block(body) => block(body),
+        StmtKind::Match { arms, .. } => arms.iter().any(|arm| block(&arm.body)),
+        _ => false,
+    }
+}
+
+/// Whether `tokens` name one of `names`.
+fn mentions(tokens: &TokenStream, names: &[String]) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => names.contains(&ident.unraw().to_string()),
+        TokenTree::Group(group) => mentions(&group.stream(), names),
+        _ => false,
+    })
 }
 
 /// Whether a (resolved) wait argument only names data: literals, constants, `buf` and the

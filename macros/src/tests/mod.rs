@@ -33,6 +33,7 @@ pub const KEEPALIVE: Example = expand_input!("keepalive");
 pub const CONTROL_FLOW: Example = expand_input!("control_flow");
 pub const STEP_ARGUMENTS: Example = expand_input!("step_arguments");
 pub const JUMPS: Example = expand_input!("jumps");
+pub const MATCHING: Example = expand_input!("matching");
 
 pub const FRAMED: Example = Example {
     name: "framed",

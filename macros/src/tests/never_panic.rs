@@ -6,7 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-use super::{CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, ROUTED, STEP_ARGUMENTS};
+use super::{
+    CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, ROUTED, STEP_ARGUMENTS,
+};
 use crate::expand;
 
 /// Scenarios beyond the four examples: control flow, and a few that are already wrong.
@@ -59,6 +61,9 @@ async fn broken(x: u8) -> u8 {
     foo().await;
     return 1;
     break 'nowhere;
+    if let Some(x) = y && true {}
+    let k: usize = 1;
+    k = read_until(b'\n');
 }
 "#,
     },
@@ -84,7 +89,7 @@ fn yields_into_waits() {
 ];
 
 /// The valid scenarios the corpus mutates (with the [`MORE`] below).
-const VALID: [&Example; 7] = [
+const VALID: [&Example; 8] = [
     &ECHO,
     &KEEPALIVE,
     &FRAMED,
@@ -92,6 +97,7 @@ const VALID: [&Example; 7] = [
     &CONTROL_FLOW,
     &STEP_ARGUMENTS,
     &JUMPS,
+    &MATCHING,
 ];
 
 /// Tokens the mutations insert.
@@ -160,6 +166,12 @@ const POOL: &[&str] = &[
     "break 'outer;",
     "continue 'outer;",
     "return;",
+    "=>",
+    "Some(x)",
+    "if let Some(x) = f() { write(b\"x\"); }",
+    "while let Some(x) = f() { write(&[x]); }",
+    "let Some(x) = f() else { return; };",
+    "match end { 0 => write(b\"0\"), x | x if x > 1 => {} }",
     "end = read_until(b'\\n');",
     "let x: usize = 1;",
     "(send = b\"\", expect = b\"\")",

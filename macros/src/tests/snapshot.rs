@@ -1,12 +1,13 @@
 //! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
 //! `macros/tests/expand/NAME.rs` (`echo`, `keepalive`, a control-flow scenario, computed
-//! step arguments and jumps), formatted
+//! step arguments, jumps and
+//! matching), formatted
 //! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
 //! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 
-use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, STEP_ARGUMENTS};
+use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS};
 use crate::expand;
 
 fn expanded(example: &Example) -> String {
@@ -66,4 +67,9 @@ fn step_arguments_expansion() {
 #[test]
 fn jumps_expansion() {
     check_snapshot(&JUMPS);
+}
+
+#[test]
+fn matching_expansion() {
+    check_snapshot(&MATCHING);
 }

@@ -159,7 +159,8 @@ impl Emitter<'_> {
                 let at = match node {
                     Node::Plain { stmt, .. }
                     | Node::ForInit { stmt, .. }
-                    | Node::ForNext { stmt, .. } => stmt.source.describe(),
+                    | Node::ForNext { stmt, .. }
+                    | Node::Match { stmt, .. } => stmt.source.describe(),
                     Node::Branch { source, .. }
                     | Node::Nop {
                         source: Some(source),
@@ -466,6 +467,24 @@ impl Emitter<'_> {
                             #then
                         } else #otherwise
                     });
+                    return out;
+                }
+                Node::Match { stmt, arms } => {
+                    let StmtKind::Match {
+                        scrutinee,
+                        arms: written,
+                        ..
+                    } = &stmt.kind
+                    else {
+                        unreachable!("Match is made from a match")
+                    };
+                    let scrutinee = self.expr(scrutinee);
+                    let arms = written.iter().zip(arms).map(|(arm, &entry)| {
+                        let (pat, guard) = (&arm.pat, self.guard(arm));
+                        let body = self.goto(entry);
+                        quote!(#pat #guard => { #body })
+                    });
+                    out.extend(quote!(match #scrutinee { #(#arms)* }));
                     return out;
                 }
                 Node::Wait { .. } => unreachable!("a wait is always a state"),

@@ -188,6 +188,11 @@ impl Slots {
                     self.block(checked, body);
                 }
                 StmtKind::Block(block) => self.block(checked, block),
+                StmtKind::Match { arms, .. } => {
+                    for arm in arms {
+                        self.block(checked, &arm.body);
+                    }
+                }
                 StmtKind::ReadExact { .. }
                 | StmtKind::Consume { .. }
                 | StmtKind::YieldNow

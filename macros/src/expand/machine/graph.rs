@@ -36,6 +36,8 @@ pub enum Node<'a> {
         then: NodeId,
         otherwise: NodeId,
     },
+    /// A `match` with a wait or a jump in some arm: each arm's entry.
+    Match { stmt: &'a Stmt, arms: Vec<NodeId> },
     /// Nothing to do: the head of a `loop`, or the start.
     Nop {
         source: Option<&'a Source>,
@@ -50,17 +52,18 @@ pub enum BranchKind {
 }
 
 impl Node<'_> {
-    pub fn succs(&self) -> [Option<NodeId>; 2] {
-        match *self {
-            Node::End => [None, None],
+    pub fn succs(&self) -> Vec<NodeId> {
+        match self {
+            Node::End => Vec::new(),
             Node::Wait { next, .. }
             | Node::Plain { next, .. }
             | Node::ForInit { next, .. }
-            | Node::Nop { next, .. } => [Some(next), None],
-            Node::ForNext { body, after, .. } => [Some(body), Some(after)],
+            | Node::Nop { next, .. } => vec![*next],
+            Node::ForNext { body, after, .. } => vec![*body, *after],
             Node::Branch {
                 then, otherwise, ..
-            } => [Some(then), Some(otherwise)],
+            } => vec![*then, *otherwise],
+            Node::Match { arms, .. } => arms.clone(),
         }
     }
 
@@ -89,6 +92,9 @@ pub struct Graph<'a> {
     pub nodes: Vec<Node<'a>>,
     /// Sort key of each node (source order), for naming states.
     pub order: Vec<(usize, u8)>,
+    /// Nodes that must be inlined, never states of their own: the code of a `match` arm
+    /// before its first wait, which uses the names the arm's pattern binds.
+    pub pinned: Vec<bool>,
     /// The loops around the statement being lowered, outermost first (a jump's depth indexes
     /// it).
     pub loops: Vec<LoopTargets>,
@@ -99,6 +105,7 @@ impl<'a> Graph<'a> {
         Graph {
             nodes: vec![Node::End],
             order: vec![(usize::MAX, 0)],
+            pinned: vec![false],
             loops: Vec::new(),
         }
     }
@@ -106,6 +113,7 @@ impl<'a> Graph<'a> {
     pub fn push(&mut self, node: Node<'a>, order: (usize, u8)) -> NodeId {
         self.nodes.push(node);
         self.order.push(order);
+        self.pinned.push(false);
         self.nodes.len() - 1
     }
 
@@ -138,6 +146,10 @@ impl<'a> Graph<'a> {
                 .get(jump.depth)
                 .map_or(next, |targets| targets.continue_to),
             StmtKind::Return => END,
+            StmtKind::Match { arms, .. } => {
+                let arms = arms.iter().map(|arm| self.arm(&arm.body, next)).collect();
+                self.push(Node::Match { stmt, arms }, order)
+            }
             StmtKind::Block(block) => self.block(block, next),
             StmtKind::If { arms, otherwise } => {
                 let mut entry = match otherwise {
@@ -210,6 +222,24 @@ impl<'a> Graph<'a> {
                 self.push(Node::Plain { stmt, next }, order)
             }
         }
+    }
+
+    /// A `match` arm's body, its code before the first wait pinned (see [`Graph::pinned`]).
+    fn arm(&mut self, body: &'a Block, next: NodeId) -> NodeId {
+        let first_wait = body
+            .stmts
+            .iter()
+            .position(|stmt| stmt.waits)
+            .unwrap_or(body.stmts.len());
+        let mut entry = next;
+        for (index, stmt) in body.stmts.iter().enumerate().rev() {
+            let before = self.nodes.len();
+            entry = self.stmt(stmt, entry);
+            if index < first_wait {
+                self.pinned[before..].fill(true);
+            }
+        }
+        entry
     }
 
     pub fn loop_body(&mut self, body: &'a Block, head: NodeId, after: NodeId) -> NodeId {

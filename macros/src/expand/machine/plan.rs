@@ -10,7 +10,7 @@ use super::graph::{BranchKind, Graph, Node, NodeId, evaluates_on_entry};
 use syn::Expr;
 use syn::ext::IdentExt;
 
-use crate::internals::ast::{Delim, StmtKind, UserExpr};
+use crate::internals::ast::{Delim, MatchOrigin, StmtKind, UserExpr};
 use crate::names::upper_camel;
 
 /// Inlined code larger than this (in nodes) gets a state of its own when several paths reach
@@ -85,7 +85,7 @@ impl Graph<'_> {
         let mut stack = vec![initial];
         seen[initial] = true;
         while let Some(node) = stack.pop() {
-            for succ in self.nodes[node].succs().into_iter().flatten() {
+            for succ in self.nodes[node].succs() {
                 if !seen[succ] {
                     seen[succ] = true;
                     stack.push(succ);
@@ -149,7 +149,6 @@ impl Graph<'_> {
                 if *index < succs.len() {
                     let succ = succs[*index];
                     *index += 1;
-                    let Some(succ) = succ else { continue };
                     if states[succ].is_some() {
                         continue;
                     }
@@ -195,7 +194,7 @@ impl Graph<'_> {
         );
         let mut cost = vec![0usize; count];
         for node in post {
-            let size = self.nodes[node].succs().into_iter().flatten().fold(
+            let size = self.nodes[node].succs().into_iter().fold(
                 self.nodes[node].weight(),
                 |size, succ| {
                     size.saturating_add(if states[succ].is_some() {
@@ -205,7 +204,11 @@ impl Graph<'_> {
                     })
                 },
             );
-            if states[node].is_none() && preds[node] >= 2 && size > INLINE_LIMIT {
+            if states[node].is_none()
+                && !self.pinned[node]
+                && preds[node] >= 2
+                && size > INLINE_LIMIT
+            {
                 states[node] = Some(StateKind::Shared);
             }
             cost[node] = if states[node].is_some() { 0 } else { size };
@@ -254,6 +257,7 @@ impl Graph<'_> {
                 StmtKind::Break(_) => "Break",
                 StmtKind::Continue(_) => "Continue",
                 StmtKind::Return => "Return",
+                StmtKind::Match { origin, .. } => origin_name(*origin),
             },
             Node::ForInit { .. } => "ForStart",
             Node::ForNext { .. } => "For",
@@ -265,12 +269,26 @@ impl Graph<'_> {
                 kind: BranchKind::While,
                 ..
             } => "While",
+            Node::Match { stmt, .. } => match &stmt.kind {
+                StmtKind::Match { origin, .. } => origin_name(*origin),
+                _ => "Match",
+            },
             Node::Nop {
                 source: Some(_), ..
             } => "Loop",
             Node::Nop { source: None, .. } => "Start",
             Node::End => "End",
         }
+    }
+}
+
+/// The state name of what a `match` was written as.
+fn origin_name(origin: MatchOrigin) -> &'static str {
+    match origin {
+        MatchOrigin::Match => "Match",
+        MatchOrigin::IfLet => "IfLet",
+        MatchOrigin::WhileLet => "WhileLet",
+        MatchOrigin::LetElse => "LetElse",
     }
 }
 
