@@ -593,3 +593,44 @@ fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), St
         })
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::HELP;
+
+    /// `--options` named in `text`, sorted, each once.
+    fn options(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| {
+                word.strip_prefix("--")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+            })
+            .map(str::to_owned)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn help_and_readme_list_the_same_options() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## What `cargo run --release` prints").unwrap();
+        let end = readme[start..].find("\n## ").unwrap() + start;
+        let mut documented = options(&readme[start..end]);
+        // The README also names cargo's, criterion's, valgrind's and rustc's own flags there.
+        let others = [
+            "--release",
+            "--bench",
+            "--quick",
+            "--tool",
+            "--toggle-collect",
+            "--version",
+        ];
+        documented.retain(|o| !others.contains(&o.as_str()) && o != "--help");
+        let mut help = options(HELP);
+        help.retain(|o| o != "--help" && o != "--release");
+        assert_eq!(help, documented);
+    }
+}

@@ -84,7 +84,18 @@ impl Row {
     }
 
     fn json(&self, rows: &[Row]) -> Value {
+        // `manual`'s ratio to itself is exactly 1, not unavailable.
+        let one = Estimate {
+            median: 1.0,
+            low: 1.0,
+            high: 1.0,
+        };
         let estimate = |e: Option<Estimate>| {
+            let e = if self.variant == Variant::Manual {
+                Some(one)
+            } else {
+                e
+            };
             e.map(|e| {
                 json!({
                     "median": e.median, "low": e.low, "high": e.high,
@@ -291,5 +302,86 @@ fn print_text(rows: &[Row]) {
              bytes: one connection's state.",
             row.samples
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(median: f64) -> Estimate {
+        Estimate {
+            median,
+            low: median * 0.9,
+            high: median * 1.1,
+        }
+    }
+
+    fn row(variant: Variant, ns: f64) -> Row {
+        Row {
+            scenario: "echo",
+            variant,
+            connections: 256,
+            samples: 41,
+            runs_per_sample: 10,
+            cpu_ns: estimate(ns),
+            wall_ns: estimate(ns),
+            cpu_ratio: (variant != Variant::Manual).then(|| estimate(ns / 40.0)),
+            wall_ratio: (variant != Variant::Manual).then(|| estimate(ns / 40.0)),
+            instructions: Err("valgrind is not installed"),
+            state_bytes: 168,
+            allocations: Ok(0.0),
+        }
+    }
+
+    /// The fields the README's JSON table documents for `section` (`meta` or `row`).
+    fn documented(section: &str) -> Vec<String> {
+        let readme = include_str!("../../README.md");
+        readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                (cells.len() > 3 && cells[2] == section)
+                    .then(|| cells[1].trim_matches('`').to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_json_carries_exactly_the_fields_the_readme_documents() {
+        let rows = [row(Variant::Manual, 40.0), row(Variant::Async, 55.0)];
+        let meta = Meta {
+            syscalls: false,
+            io: "fake",
+        };
+        let document = json!({
+            "meta": meta.json(),
+            "rows": rows.iter().map(|r| r.json(&rows)).collect::<Vec<_>>(),
+        });
+        let keys = |value: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(keys(&document["meta"]), sorted(documented("meta")));
+        for row in document["rows"].as_array().unwrap() {
+            assert_eq!(keys(row), sorted(documented("row")));
+        }
+        // A null says why: instructions are unavailable here, and the manual row has no ratio.
+        let async_row = &document["rows"][1];
+        assert!(async_row["instructions_per_request"].is_null());
+        assert_eq!(
+            async_row["unavailable"]["instructions"],
+            "valgrind is not installed"
+        );
+        assert_eq!(
+            async_row["cpu_ratio_to_manual"]["distinct_from_manual"],
+            true
+        );
+        assert_eq!(document["rows"][0]["cpu_ratio_to_manual"]["median"], 1.0);
     }
 }
