@@ -117,7 +117,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let mut rounds = 0;
         let stalled = loop {
             while can_accept && accepted < connections {
-                match listener.accept_op() {
+                match listener.accept() {
                     Ok(stream) => {
                         let conn = stream.conn();
                         register(

@@ -3,9 +3,11 @@
 //! [`FakeStream`]. Someone who knows mio should feel at home; the difference is that there are
 //! no sockets: every call goes to the fake [`Network`].
 //!
-//! Non-blocking semantics: an operation that cannot proceed returns
-//! [`io::ErrorKind::WouldBlock`]. [`Poll::poll`] reports every registered source as ready with
-//! its interest (the origin study's poller); the network model decides what the next call does.
+//! Non-blocking semantics: an operation that cannot proceed returns [`OpResult::WouldBlock`].
+//! The listener's and streams' operations speak the network's [`OpResult`], not `io::Error`, so
+//! neither twin's hot path builds or decodes an `io::Error`. [`Poll::poll`] reports every
+//! registered source as ready with its interest (the origin study's poller); the network model
+//! decides what the next call does.
 
 use core::cell::{Cell, RefCell};
 use core::ops::BitOr;
@@ -255,16 +257,6 @@ impl<'n, T: Tracer> Registry<'n, T> {
         Ok(())
     }
 
-    /// How many sources are registered.
-    pub fn len(&self) -> usize {
-        self.registered.borrow().len()
-    }
-
-    /// Whether no source is registered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn slot(&self, token: Token) -> io::Result<&Cell<u32>> {
         self.position.get(token.0).ok_or_else(|| {
             io::Error::new(
@@ -329,16 +321,7 @@ impl<'n, T: Tracer> FakeListener<'n, T> {
 
     /// Accepts the next connection, or `WouldBlock`.
     #[inline]
-    pub fn accept(&self) -> io::Result<FakeStream<'n, T>> {
-        match self.net.accept() {
-            Ok(conn) => Ok(FakeStream::new(self.net, conn)),
-            Err(result) => Err(result.into_io().unwrap_err()),
-        }
-    }
-
-    /// [`accept`](Self::accept) without `io::Error`: what both twins use.
-    #[inline]
-    pub(crate) fn accept_op(&self) -> Result<FakeStream<'n, T>, OpResult> {
+    pub(crate) fn accept(&self) -> Result<FakeStream<'n, T>, OpResult> {
         self.net
             .accept()
             .map(|conn| FakeStream::new(self.net, conn))
@@ -376,27 +359,15 @@ impl<'n, T: Tracer> FakeStream<'n, T> {
         self.net
     }
 
-    /// Reads request bytes: `Ok(0)` at EOF, or `WouldBlock`.
+    /// Reads request bytes: `Done(0)` at EOF, or `WouldBlock`.
     #[inline]
-    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.net.read(self.conn, buf).into_io()
-    }
-
-    /// [`read`](Self::read) without `io::Error`: what both twins' I/O uses.
-    #[inline]
-    pub(crate) fn read_op(&self, buf: &mut [u8]) -> OpResult {
+    pub(crate) fn read(&self, buf: &mut [u8]) -> OpResult {
         self.net.read(self.conn, buf)
     }
 
     /// Writes reply bytes (a prefix of `buf`), or `WouldBlock`.
     #[inline]
-    pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.net.write(self.conn, buf).into_io()
-    }
-
-    /// [`write`](Self::write) without `io::Error`: what both twins' I/O uses.
-    #[inline]
-    pub(crate) fn write_op(&self, buf: &[u8]) -> OpResult {
+    pub(crate) fn write(&self, buf: &[u8]) -> OpResult {
         self.net.write(self.conn, buf)
     }
 }
@@ -404,20 +375,5 @@ impl<'n, T: Tracer> FakeStream<'n, T> {
 impl<T: Tracer> Source for FakeStream<'_, T> {
     fn source_id(&self) -> SourceIdToken {
         SourceIdToken(SourceId::Conn(self.conn))
-    }
-}
-
-impl<T: Tracer> io::Read for &FakeStream<'_, T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        FakeStream::read(self, buf)
-    }
-}
-
-impl<T: Tracer> io::Write for &FakeStream<'_, T> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        FakeStream::write(self, buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

@@ -224,11 +224,6 @@ impl<T: Tracer> Network<T> {
         })
     }
 
-    /// The network model.
-    pub fn model(&self) -> NetModel {
-        self.model
-    }
-
     /// How many connections the clients will open.
     pub fn connections(&self) -> usize {
         self.peers.len()
@@ -308,8 +303,7 @@ impl<T: Tracer> Network<T> {
     /// Accepts the next connection: its index, or why not (`WouldBlock`, or an error).
     ///
     /// The network's operations speak [`OpResult`], not `io::Error`: both twins' hot paths
-    /// skip `io::Error`'s construction, decoding and drop; [`FakeStream`](crate::io::FakeStream)
-    /// converts for callers who want `io::Result`.
+    /// skip `io::Error`'s construction, decoding and drop.
     #[inline]
     pub(crate) fn accept(&self) -> Result<usize, OpResult> {
         self.call(&self.counters.accept);

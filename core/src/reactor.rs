@@ -177,7 +177,7 @@ impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
             listener,
         } = self.listener;
         if registration.ready.is_readable() {
-            match listener.accept_op() {
+            match listener.accept() {
                 Ok(stream) => return Poll::Ready(Ok(AsyncStream::new(reactor, stream))),
                 Err(OpResult::WouldBlock) => registration.ready.clear_readable(),
                 Err(other) => return Poll::Ready(Err(other)),
@@ -273,7 +273,7 @@ pub(crate) fn gated_read<T: Tracer>(
     if !ready.is_readable() {
         return Poll::Pending;
     }
-    let polled = read_result(stream.read_op(buf));
+    let polled = read_result(stream.read(buf));
     if polled.is_pending() {
         ready.clear_readable();
     }
@@ -290,7 +290,7 @@ pub(crate) fn gated_write<T: Tracer>(
     if !ready.is_writable() {
         return Poll::Pending;
     }
-    let polled = write_result(stream.write_op(buf));
+    let polled = write_result(stream.write(buf));
     if polled.is_pending() {
         ready.clear_writable();
     }

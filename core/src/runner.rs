@@ -20,7 +20,8 @@ use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 /// Which twin runs, and on what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
-    /// The generated poll-loop machine in the poll-loop [`Driver`].
+    /// The generated poll loop: the scenario's [`Machine`](crate::scenario::Machine) resumed by the
+    /// poll-loop [`Driver`].
     Manual,
     /// The generated async fn on the no-alloc executor.
     Async,
@@ -221,14 +222,10 @@ pub trait Run {
         self.reset();
         self.serve()
     }
-    /// Counts of the last run.
-    fn counts(&self) -> Counts;
     /// The report of the last run (allocates: call it outside the measured section).
     fn report(&self, end: RunEnd) -> Report;
     /// Takes the traces of the last run (empty unless traced).
     fn take_traces(&self) -> Traces;
-    /// Size in bytes of one connection's state: the machine, or the task's future.
-    fn state_size(&self) -> usize;
 }
 
 /// Sets up `scenario` under `config` and hands the prepared run to `f`. Tracing is chosen by
@@ -348,17 +345,11 @@ impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
     fn serve(&mut self) -> RunEnd {
         self.driver.run(self.scenario, self.max_rounds)
     }
-    fn counts(&self) -> Counts {
-        self.net.counts()
-    }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
     }
     fn take_traces(&self) -> Traces {
         take_traces(self.net)
-    }
-    fn state_size(&self) -> usize {
-        size_of::<S::Machine>()
     }
 }
 
@@ -371,7 +362,7 @@ struct AsyncRun<'e, 'r, 'n, T: Tracer, E> {
 
 impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
 where
-    E: executor::Run<AsyncStream<'r, 'n, T>>,
+    E: executor::RunTasks<AsyncStream<'r, 'n, T>>,
 {
     fn reset(&mut self) {
         self.net.reset();
@@ -380,17 +371,11 @@ where
         let root = accept_loop(self.reactor, self.net, self.executor);
         self.executor.run(root, self.reactor, self.max_rounds)
     }
-    fn counts(&self) -> Counts {
-        self.net.counts()
-    }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
     }
     fn take_traces(&self) -> Traces {
         take_traces(self.net)
-    }
-    fn state_size(&self) -> usize {
-        self.executor.task_size()
     }
 }
 

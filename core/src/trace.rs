@@ -101,17 +101,6 @@ pub enum OpResult {
     Error(io::ErrorKind),
 }
 
-impl OpResult {
-    /// As an `io::Result`, the way mio's callers see it.
-    pub fn into_io(self) -> io::Result<usize> {
-        match self {
-            OpResult::Done(n) => Ok(n),
-            OpResult::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
-            OpResult::Error(kind) => Err(kind.into()),
-        }
-    }
-}
-
 /// One operation on a source, as the equivalence tests compare them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Wake;
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, Turn, TurnFn};
+use twinbench::executor::{RunTasks, Spawn, Turn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, RunEnd, Spawn, TurnFn, boxed};
+use twinbench::executor::{RunEnd, RunTasks, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
@@ -20,7 +20,7 @@ thread_local! {
 
 /// Runs `executor` for up to 10 rounds with a root that spawns a task for each of `kinds`,
 /// catching a panic that unwinds out of the run.
-fn run_catching<E: Run<u8>>(executor: &E, kinds: &[u8]) -> std::thread::Result<RunEnd> {
+fn run_catching<E: RunTasks<u8>>(executor: &E, kinds: &[u8]) -> std::thread::Result<RunEnd> {
     catch_unwind(AssertUnwindSafe(|| {
         executor.run(
             async {

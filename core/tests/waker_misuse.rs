@@ -8,7 +8,7 @@ use core::task::{Poll, Waker};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, TurnFn};
+use twinbench::executor::{RunTasks, Spawn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(

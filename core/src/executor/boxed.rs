@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
-use super::{Run, RunEnd, Spawn, Turn};
+use super::{RunEnd, RunTasks, Spawn, Turn};
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;
@@ -175,7 +175,7 @@ where
     }
 }
 
-impl<'a, A, F, G> Run<A> for Executor<'a, G>
+impl<'a, A, F, G> RunTasks<A> for Executor<'a, G>
 where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
@@ -269,10 +269,6 @@ where
         self.local.ready.borrow_mut().clear();
         self.local.deferred.borrow_mut().clear();
         RunEnd { rounds, stalled }
-    }
-
-    fn task_size(&self) -> usize {
-        size_of::<F>()
     }
 }
 

@@ -32,14 +32,11 @@ pub trait Spawn<A> {
 }
 
 /// Running a root task (the accept loop) and every task it spawns.
-pub trait Run<A>: Spawn<A> {
+pub trait RunTasks<A>: Spawn<A> {
     /// Polls `root` and the spawned tasks round by round, turning `turn` (the reactor) between
     /// rounds, until every task has finished or `max_rounds` turns were made. Tasks unfinished
     /// then are dropped in spawn order, then `root`.
     fn run<R: Future<Output = ()>>(&self, root: R, turn: impl Turn, max_rounds: u64) -> RunEnd;
-
-    /// Size in bytes of one task's future.
-    fn task_size(&self) -> usize;
 }
 
 /// The reactor's side of a run: what the executor calls between rounds.

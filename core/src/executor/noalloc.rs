@@ -20,7 +20,7 @@
 //!
 //! 1. [`Spawn::spawn`] writes the future into the next empty slot and links it into the ready
 //!    queue.
-//! 2. [`Run::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
+//! 2. [`RunTasks::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
 //!    waiting for a wake.
 //! 3. A waker's `wake` links it into the ready queue — or, when it happens while tasks are
 //!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after
@@ -42,7 +42,7 @@
 //! task completes, and a wake of a finished task, are panics rather than spurious wakes. In a
 //! benchmark both mean a future is doing something the comparison should not hide.
 //!
-//! A panic that unwinds out of [`Run::run`] leaves tasks in their slots; the next run empties
+//! A panic that unwinds out of [`RunTasks::run`] leaves tasks in their slots; the next run empties
 //! every slot before it starts, so a caught panic never leaves a stale task to be polled.
 //!
 //! # Soundness of the wakers
@@ -64,7 +64,7 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::{Run, RunEnd, Spawn, Turn, wake_stored};
+use super::{RunEnd, RunTasks, Spawn, Turn, wake_stored};
 
 const SPAWNED: u8 = 1 << 0;
 const QUEUED: u8 = 1 << 1;
@@ -619,7 +619,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
     }
 }
 
-impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
     fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
         let shared = self.shared();
         assert!(
@@ -685,10 +685,6 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
         shared.deferred.clear();
         shared.clean.set(true);
         end
-    }
-
-    fn task_size(&self) -> usize {
-        size_of::<F>()
     }
 }
 
