@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use crate::fault::Faults;
+use crate::net::Faults;
 use crate::net::NetModel;
 use crate::runner::{Report, RunConfig, Traces, Variant, run_traced};
 use crate::scenario::{Outcome, Scenario};

@@ -15,21 +15,12 @@ use core::task::Poll;
 use std::collections::VecDeque;
 
 use crate::conn::{ConnError, Io};
-use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
+use crate::io::{Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
-use crate::reactor::{LISTENER_TOKEN, conn_token, gated_read, gated_write};
+use crate::round::RunEnd;
 use crate::scenario::{Machine, Scenario};
 use crate::trace::{OpResult, Tracer};
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunEnd {
-    /// Polls made.
-    pub rounds: u64,
-    /// Whether the run stopped at its round limit with connections unfinished (they are
-    /// reported as [`Outcome::Stalled`](crate::Outcome::Stalled)).
-    pub stalled: bool,
-}
 
 /// One connection's slot: its machine and what the loop knows about it.
 struct Slot<M> {

@@ -22,7 +22,7 @@ pub struct Token(pub usize);
 
 /// Readiness a source is registered for (or is reported with).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Interest(u8);
+pub struct Interest(pub(crate) u8);
 
 impl Interest {
     /// Readable.
@@ -65,50 +65,6 @@ impl core::fmt::Debug for Interest {
             (false, true) => f.write_str("WRITABLE"),
             (false, false) => f.write_str("(none)"),
         }
-    }
-}
-
-/// Readiness of one source, as the driver and the reactor track it: set by events, cleared by a
-/// `WouldBlock`. An operation whose readiness is clear is not attempted. One byte of
-/// [`Interest`] bits, so an event sets it with one `or`.
-#[derive(Default)]
-pub struct Readiness(Cell<u8>);
-
-impl Readiness {
-    /// Ready both ways, as a newly accepted connection is.
-    #[inline]
-    pub fn new_ready() -> Readiness {
-        Readiness(Cell::new((Interest::READABLE | Interest::WRITABLE).0))
-    }
-
-    /// Whether a read may be attempted.
-    #[inline]
-    pub fn is_readable(&self) -> bool {
-        self.0.get() & Interest::READABLE.0 != 0
-    }
-
-    /// Whether a write may be attempted.
-    #[inline]
-    pub fn is_writable(&self) -> bool {
-        self.0.get() & Interest::WRITABLE.0 != 0
-    }
-
-    /// Adds what an event reported.
-    #[inline]
-    pub fn set(&self, event: Interest) {
-        self.0.set(self.0.get() | event.0);
-    }
-
-    /// A read would block: don't try again until an event says otherwise.
-    #[inline]
-    pub fn clear_readable(&self) {
-        self.0.set(self.0.get() & !Interest::READABLE.0);
-    }
-
-    /// A write would block: don't try again until an event says otherwise.
-    #[inline]
-    pub fn clear_writable(&self) {
-        self.0.set(self.0.get() & !Interest::WRITABLE.0);
     }
 }
 

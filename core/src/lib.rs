@@ -6,8 +6,10 @@
 //!
 //! - [`io`]: fake I/O in mio's vocabulary ([`io::Poll`], [`io::Registry`], [`io::Token`],
 //!   [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
-//! - [`net`]: the fake network behind it: [`NetModel`]s and the per-connection fake clients
-//!   that check every reply byte; [`trace`]: counters and traces; [`syscall`]-mode;
+//! - [`net`]: the fake network behind it: [`NetModel`]s, injected [`Faults`], syscall mode and
+//!   the per-connection fake clients that check every reply byte; [`trace`]: counters and traces;
+//! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
+//!   twins' loops keep, and how a run ends ([`RunEnd`]);
 //! - [`conn`]: what a connection's code touches in both twins ([`Io`], [`AsyncIo`],
 //!   [`RecvBuf`]);
 //! - [`reactor`] and [`executor`]: the async side (a no-alloc executor and a conventional
@@ -33,19 +35,19 @@ pub mod check;
 pub mod conn;
 pub mod driver;
 pub mod executor;
-pub mod fault;
+pub mod gate;
 pub mod handwritten;
 pub mod io;
 pub mod net;
 pub mod reactor;
+pub mod round;
 pub mod runner;
 pub mod scenario;
-pub mod syscall;
 pub mod trace;
 
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
-pub use fault::{Fault, Faults};
-pub use net::NetModel;
+pub use net::{Fault, Faults, NetModel};
+pub use round::RunEnd;
 pub use runner::{
     AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
 };

@@ -18,20 +18,12 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::conn::{AsyncIo, ConnError, read_result, write_result};
+use crate::conn::{AsyncIo, ConnError};
 use crate::executor::Turn;
-use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
+use crate::io::{Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
 use crate::trace::{OpResult, Tracer};
-
-/// The listener's token; connection `i` has token `i + 1` (in the driver too).
-pub const LISTENER_TOKEN: Token = Token(0);
-
-/// The token of connection `conn`.
-#[inline]
-pub const fn conn_token(conn: usize) -> Token {
-    Token(conn + 1)
-}
 
 /// One registered source: its readiness, and the task waiting on it.
 #[derive(Default)]
@@ -260,39 +252,4 @@ impl<T: Tracer> AsyncIo for AsyncStream<'_, '_, T> {
         }
         polled
     }
-}
-
-/// A read unless the source is known not to be readable; a `WouldBlock` clears readability.
-/// The one rule both twins follow (the driver's [`Io`](crate::Io) calls it too).
-#[inline]
-pub(crate) fn gated_read<T: Tracer>(
-    stream: &FakeStream<'_, T>,
-    ready: &Readiness,
-    buf: &mut [u8],
-) -> Poll<Result<usize, ConnError>> {
-    if !ready.is_readable() {
-        return Poll::Pending;
-    }
-    let polled = read_result(stream.read(buf));
-    if polled.is_pending() {
-        ready.clear_readable();
-    }
-    polled
-}
-
-/// A write unless the source is known not to be writable; a `WouldBlock` clears writability.
-#[inline]
-pub(crate) fn gated_write<T: Tracer>(
-    stream: &FakeStream<'_, T>,
-    ready: &Readiness,
-    buf: &[u8],
-) -> Poll<Result<usize, ConnError>> {
-    if !ready.is_writable() {
-        return Poll::Pending;
-    }
-    let polled = write_result(stream.write(buf));
-    if polled.is_pending() {
-        ready.clear_writable();
-    }
-    polled
 }

@@ -9,11 +9,12 @@ use core::fmt;
 use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
-use crate::driver::{Driver, RunEnd};
+use crate::driver::Driver;
 use crate::executor::{self, Spawn};
-use crate::fault::Faults;
+use crate::net::Faults;
 use crate::net::{NetModel, Network};
 use crate::reactor::{AsyncListener, AsyncStream, Reactor};
+use crate::round::RunEnd;
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 

@@ -16,7 +16,7 @@ fn run_tasks<A: Copy, F: Future<Output = ()>>(
     args: &[A],
     make: impl Fn(A) -> F,
     turns: &Cell<u64>,
-) -> twinbench::driver::RunEnd {
+) -> twinbench::RunEnd {
     let executor = Executor::new(args.len(), make);
     let root = async {
         for &arg in args {

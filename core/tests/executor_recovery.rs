@@ -9,8 +9,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use twinbench::RunEnd;
 use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{RunEnd, RunTasks, Spawn, TurnFn, boxed};
+use twinbench::executor::{RunTasks, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };

@@ -14,7 +14,7 @@ use twinbench::executor::{RunTasks, Spawn, TurnFn};
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
     args: &[A],
     make: impl Fn(A) -> F,
-) -> twinbench::driver::RunEnd {
+) -> twinbench::RunEnd {
     let executor = Executor::new(args.len(), make);
     let root = async {
         for &arg in args {

@@ -16,7 +16,8 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
-use super::{RunEnd, RunTasks, Spawn, Turn};
+use super::{RunTasks, Spawn, Turn};
+use crate::round::RunEnd;
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;

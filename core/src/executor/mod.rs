@@ -23,7 +23,7 @@ use core::task::Waker;
 pub mod boxed;
 pub mod noalloc;
 
-pub use crate::driver::RunEnd;
+use crate::round::RunEnd;
 
 /// Spawning a connection task from its argument (the accepted stream).
 pub trait Spawn<A> {

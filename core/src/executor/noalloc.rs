@@ -64,7 +64,8 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::{RunEnd, RunTasks, Spawn, Turn, wake_stored};
+use super::{RunTasks, Spawn, Turn, wake_stored};
+use crate::round::RunEnd;
 
 const SPAWNED: u8 = 1 << 0;
 const QUEUED: u8 = 1 << 1;

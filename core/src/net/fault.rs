@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use super::hash::mix;
 use crate::scenario::{Client, Gate};
 
 /// Which connections get a fault: about one in `one_in`, chosen by `seed`.
@@ -54,7 +55,7 @@ impl Faults {
         if self.one_in == 0 {
             return None;
         }
-        let h = crate::net::mix(self.seed ^ crate::net::mix(conn as u64 ^ 0xFA17));
+        let h = mix(self.seed ^ mix(conn as u64 ^ 0xFA17));
         if !h.is_multiple_of(u64::from(self.one_in)) {
             return None;
         }
