@@ -31,6 +31,7 @@
 )]
 
 pub mod alloc;
+pub mod any;
 pub mod check;
 pub mod conn;
 pub mod driver;
@@ -45,12 +46,11 @@ pub mod runner;
 pub mod scenario;
 pub mod trace;
 
+pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
 pub use net::{Fault, Faults, NetModel};
 pub use round::RunEnd;
-pub use runner::{
-    AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
-};
+pub use runner::{Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
 pub use scenario::{Client, ClientBytes, Config, Delimiter, Gate, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;
