@@ -8,7 +8,7 @@
 //!
 //! One round is: accept while the listener is ready; resume every queued connection until it
 //! finishes or would block; poll; queue the connections the events name, then those that
-//! deferred themselves (`yield_now()`). The executors in [`executor`](crate::executor) keep the
+//! deferred themselves (`yield_now()`). The executors in [`executor`](crate::runtime::executor) keep the
 //! same rounds, so both twins make the same number of polls.
 
 use core::task::Poll;
@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use crate::conn::{ConnError, Io};
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
-use crate::io::{Events, FakeListener, FakeStream, Interest, Token};
+use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
 use crate::round::RunEnd;
 use crate::scenario::{Machine, Scenario};
@@ -35,7 +35,7 @@ struct Slot<M> {
 /// The poll-loop driver for one scenario on one network, with everything allocated up front.
 pub struct Driver<'n, M, T: Tracer> {
     net: &'n Network<T>,
-    poll: crate::io::Poll<'n, T>,
+    poll: io::Poll<'n, T>,
     events: Events,
     slots: Box<[Slot<M>]>,
     queue: VecDeque<usize>,
@@ -72,7 +72,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let connections = net.connections();
         Driver {
             net,
-            poll: crate::io::Poll::new(net, connections + 1),
+            poll: io::Poll::new(net, connections + 1),
             events: Events::with_capacity(connections + 1),
             slots: (0..connections)
                 .map(|_| Slot {
@@ -197,8 +197,8 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     }
 }
 
-fn register<T: Tracer, S: crate::io::Source>(
-    poll: &crate::io::Poll<'_, T>,
+fn register<T: Tracer, S: io::Source>(
+    poll: &io::Poll<'_, T>,
     source: &S,
     token: Token,
     interest: Interest,
@@ -208,11 +208,7 @@ fn register<T: Tracer, S: crate::io::Source>(
         .expect("tokens are assigned by accept order and never reused while registered");
 }
 
-fn deregister<T: Tracer, S: crate::io::Source>(
-    poll: &crate::io::Poll<'_, T>,
-    source: &S,
-    token: Token,
-) {
+fn deregister<T: Tracer, S: io::Source>(poll: &io::Poll<'_, T>, source: &S, token: Token) {
     poll.registry()
         .deregister(source, token)
         .expect("a source deregisters once, with the token it registered");

@@ -4,7 +4,7 @@
 //! Each source's [`Readiness`] is set by poll events and cleared by a `WouldBlock`; an operation
 //! on a source known not to be ready is not attempted (`gated_read`, `gated_write`). The
 //! poll-loop [`driver`](crate::driver) and the async side's
-//! [`reactor`](crate::reactor) both call these, so neither twin makes an I/O call the other
+//! [`reactor`](crate::runtime::reactor) both call these, so neither twin makes an I/O call the other
 //! would skip.
 //!
 //! May import: the fake I/O ([`io`](crate::io)), [`conn`](crate::conn)'s shared result

@@ -12,8 +12,9 @@
 //!   twins' loops keep, and how a run ends ([`RunEnd`]);
 //! - [`conn`]: what a connection's code touches in both twins ([`Io`], [`AsyncIo`],
 //!   [`RecvBuf`]);
-//! - [`reactor`] and [`executor`]: the async side (a no-alloc executor and a conventional
-//!   boxed/`Arc` one); [`driver`]: the poll-loop side;
+//! - [`driver`]: the poll-loop side; [`runtime`]: the async side, its peer (the
+//!   [`reactor`](runtime::reactor), a no-alloc executor and a conventional boxed/`Arc` one in
+//!   [`executor`](runtime::executor));
 //! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces.
 //!
 //! ```
@@ -35,14 +36,13 @@ pub mod any;
 pub mod check;
 pub mod conn;
 pub mod driver;
-pub mod executor;
 pub mod gate;
 pub mod handwritten;
 pub mod io;
 pub mod net;
-pub mod reactor;
 pub mod round;
 pub mod runner;
+pub mod runtime;
 pub mod scenario;
 pub mod trace;
 

@@ -3,7 +3,7 @@
 //! One round is: accept while the listener is ready; run every queued connection until it
 //! finishes or would block; poll once; queue the connections the events name, then those that
 //! deferred themselves (`yield_now()`). The poll-loop [`driver`](crate::driver) and both
-//! executors in [`executor`](crate::executor) keep these rounds, so both twins make the same
+//! executors in [`executor`](crate::runtime::executor) keep these rounds, so both twins make the same
 //! number of polls; each returns a [`RunEnd`].
 //!
 //! May import nothing of the crate: both twins' loops import it.

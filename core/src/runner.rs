@@ -10,11 +10,10 @@ use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
-use crate::executor::{self, Spawn};
-use crate::net::Faults;
-use crate::net::{NetModel, Network};
-use crate::reactor::{AsyncListener, AsyncStream, Reactor};
+use crate::net::{Faults, NetModel, Network};
 use crate::round::RunEnd;
+use crate::runtime::executor::{self, Spawn};
+use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 

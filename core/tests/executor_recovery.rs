@@ -10,8 +10,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use twinbench::RunEnd;
-use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{RunTasks, Spawn, TurnFn, boxed};
+use twinbench::runtime::executor::noalloc::Executor;
+use twinbench::runtime::executor::{RunTasks, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };

@@ -7,8 +7,8 @@ use core::future::{Future, poll_fn};
 use core::task::{Poll, Waker};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{RunTasks, Spawn, TurnFn};
+use twinbench::runtime::executor::noalloc::Executor;
+use twinbench::runtime::executor::{RunTasks, Spawn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(

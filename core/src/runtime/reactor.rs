@@ -18,10 +18,10 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use super::executor::Turn;
 use crate::conn::{AsyncIo, ConnError};
-use crate::executor::Turn;
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
-use crate::io::{Events, FakeListener, FakeStream, Interest, Token};
+use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
 use crate::trace::{OpResult, Tracer};
 
@@ -51,7 +51,7 @@ impl Registration {
 
 /// Turns poll events into readiness and wake-ups.
 pub struct Reactor<'n, T: Tracer> {
-    poll: crate::io::Poll<'n, T>,
+    poll: io::Poll<'n, T>,
     events: RefCell<Events>,
     registrations: Box<[Registration]>,
 }
@@ -61,7 +61,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     pub fn new(net: &'n Network<T>, connections: usize) -> Reactor<'n, T> {
         let capacity = connections + 1;
         Reactor {
-            poll: crate::io::Poll::new(net, capacity),
+            poll: io::Poll::new(net, capacity),
             events: RefCell::new(Events::with_capacity(capacity)),
             registrations: (0..capacity).map(|_| Registration::default()).collect(),
         }
@@ -83,7 +83,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         }
     }
 
-    fn register<S: crate::io::Source>(
+    fn register<S: io::Source>(
         &self,
         source: &S,
         token: Token,
@@ -99,7 +99,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     }
 
     #[inline(always)] // into `AsyncStream::close`, as the driver's deregistration is inlined
-    fn deregister<S: crate::io::Source>(&self, source: &S, token: Token) {
+    fn deregister<S: io::Source>(&self, source: &S, token: Token) {
         let registration = &self.registrations[token.0];
         drop(registration.waker.take());
         registration.ready.clear_readable();
