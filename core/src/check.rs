@@ -14,6 +14,9 @@
 //! assert_eq!(checked, 3 + 20); // seed, chunked(1), chunked(7), 20 random seeds
 //! # Ok::<(), twinbench::check::Divergence>(())
 //! ```
+//!
+//! On top: imports [`any`](crate::any) (it runs any scenario through `&dyn AnyScenario`),
+//! [`runner`](crate::runner) and the vocabulary below; nothing imports it.
 
 use core::fmt;
 

@@ -6,10 +6,12 @@
 //! churn: a `queued` flag keeps each connection in the run queue at most once), and readiness
 //! is tracked per connection so no I/O call is made that is known to block.
 //!
-//! One round is: accept while the listener is ready; resume every queued connection until it
-//! finishes or would block; poll; queue the connections the events name, then those that
-//! deferred themselves (`yield_now()`). The executors in [`executor`](crate::runtime::executor) keep the
-//! same rounds, so both twins make the same number of polls.
+//! It keeps the [`round`](crate::round)s both twins keep, so both make the same number of polls.
+//!
+//! May import what both twins share — [`gate`](crate::gate), [`round`](crate::round),
+//! [`io`], [`net`](crate::net), [`conn`](crate::conn),
+//! [`scenario`](mod@crate::scenario), [`trace`](crate::trace) — and never the async side,
+//! [`runtime`](crate::runtime), its peer.
 
 use core::task::Poll;
 use std::collections::VecDeque;

@@ -4,18 +4,29 @@
 //! the macro turns it into two twins — a poll-loop [`Machine`] and an async fn — that this crate
 //! runs on one shared core:
 //!
-//! - [`io`]: fake I/O in mio's vocabulary ([`io::Poll`], [`io::Registry`], [`io::Token`],
-//!   [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
-//! - [`net`]: the fake network behind it: [`NetModel`]s, injected [`Faults`], syscall mode and
-//!   the per-connection fake clients that check every reply byte; [`trace`]: counters and traces;
+//! The modules, bottom up. Each imports only modules listed before it (and the files of its
+//! own folder), never the crate root's re-exports; nothing imports back up:
+//!
+//! - [`trace`]: counters and traces; [`conn`]: what a connection's code touches in both twins
+//!   ([`Io`], [`AsyncIo`], [`RecvBuf`], [`ConnError`]); [`scenario`](mod@scenario): what a
+//!   scenario is ([`Scenario`], its [`Machine`], its [`Client`]s, [`Outcome`]);
+//! - [`net`]: the fake network: the per-connection fake clients that check every reply byte,
+//!   [`NetModel`]s, injected [`Faults`], syscall mode;
+//! - [`io`]: fake I/O over it in mio's vocabulary ([`io::Poll`], [`io::Registry`],
+//!   [`io::Token`], [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
 //! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
 //!   twins' loops keep, and how a run ends ([`RunEnd`]);
-//! - [`conn`]: what a connection's code touches in both twins ([`Io`], [`AsyncIo`],
-//!   [`RecvBuf`]);
-//! - [`driver`]: the poll-loop side; [`runtime`]: the async side, its peer (the
-//!   [`reactor`](runtime::reactor), a no-alloc executor and a conventional boxed/`Arc` one in
-//!   [`executor`](runtime::executor));
-//! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces.
+//! - the two twins' loops, peers that never import each other: [`driver`], the poll-loop side,
+//!   and [`runtime`], the async side (the [`reactor`](runtime::reactor), a no-alloc executor
+//!   and a conventional boxed/`Arc` one in [`executor`](runtime::executor));
+//! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces;
+//!   [`any`]: [`AnyScenario`], any scenario behind `dyn`; [`check`]: the differential harness
+//!   that proves the twins did identical work, on top;
+//! - beside them: [`handwritten`], the hand-written echo control (over `conn` and `scenario`),
+//!   and [`alloc`], the counting allocator the tests and the harness share.
+//!
+//! The crate root only re-exports: the paths `#[scenario]`'s output names
+//! (`::twinbench::Scenario`, `Machine`, `Io`, `AsyncIo`, …) and the runner's API.
 //!
 //! ```
 //! use twinbench::{RunConfig, Variant, handwritten::HandwrittenEcho, run};

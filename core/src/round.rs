@@ -14,6 +14,6 @@ pub struct RunEnd {
     /// Polls made.
     pub rounds: u64,
     /// Whether the run stopped at its round limit with connections unfinished (they are
-    /// reported as [`Outcome::Stalled`](crate::Outcome::Stalled)).
+    /// reported as [`Outcome::Stalled`](crate::scenario::Outcome::Stalled)).
     pub stalled: bool,
 }

@@ -4,6 +4,10 @@
 //! Setup (the network with its clients, slots, queues, the poller) happens in [`prepare`],
 //! before the caller's closure; each [`Run::run`] then serves every connection once without
 //! allocating (for `manual` and `async`), so the closure can time it.
+//!
+//! May import both twins' loops ([`driver`](crate::driver), [`runtime`](crate::runtime)) and
+//! everything below them; imported by [`any`](crate::any) and [`check`](crate::check), which it
+//! does not import.
 
 use core::fmt;
 use std::io;

@@ -3,6 +3,8 @@
 //! Counting is always on (one `Cell` increment per call, as in the origin). Tracing is a
 //! type-level switch: a run with [`NoTrace`] compiles every `record` call away; a run with
 //! [`Traced`] keeps, per connection, every operation and its result.
+//!
+//! May import nothing of the crate: everything else records into it.
 
 use core::cell::{Cell, RefCell};
 use core::fmt;

@@ -3,7 +3,10 @@
 //! With [`Faults`] in a run's configuration, each connection is given at most one [`Fault`],
 //! chosen from the connection's index and the seed only — so every variant meets the same
 //! faults on the same connections, however it interleaves them. A fault becomes a named
-//! [`Outcome`](crate::Outcome) for its connection; the run goes on with the others.
+//! [`Outcome`](crate::scenario::Outcome) for its connection; the run goes on with the others.
+//!
+//! May import: the shared [`hash`](super::hash), [`scenario`](mod@crate::scenario) (the client a
+//! fault changes).
 
 use std::borrow::Cow;
 

@@ -10,6 +10,14 @@
 //! the listener), that source's own operation index, and the [`NetModel`] — never of global
 //! ordering. The poll loop and the executors interleave connections differently; each
 //! connection still sees exactly the same network in every variant.
+//!
+//! # Layout
+//!
+//! This file holds the [`Network`] and its per-connection peers; `model.rs` the [`NetModel`]s,
+//! `fault.rs` the [`Faults`], `hash.rs` the one hash both draw from, `syscall.rs` the
+//! syscall-mode pipe. Files here import their siblings directly (`model` and `fault` only
+//! `hash`); the folder imports [`conn`](crate::conn), [`scenario`](mod@crate::scenario) and
+//! [`trace`](crate::trace), never the fake I/O or either twin.
 
 use core::cell::Cell;
 use std::io;

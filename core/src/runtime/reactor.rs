@@ -12,6 +12,10 @@
 //! And one of this project's: each registration keeps its task's waker from wait to wait, and a
 //! turn hands it to the executor ([`Turn`]), which wakes its own tasks without the waker's
 //! vtable — as the driver queues a connection straight from its event loop.
+//!
+//! May import: the executors' [`Turn`] (which it implements), and what both twins share
+//! ([`gate`](crate::gate), [`io`], [`net`](crate::net), [`conn`](crate::conn),
+//! [`trace`](crate::trace)); never the driver.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;

@@ -5,6 +5,8 @@
 //! lock; a wake from another thread goes through a `Mutex`-protected queue that the executor
 //! drains between rounds. Allocates per task; kept as the baseline the no-alloc design is
 //! measured against. No `unsafe`.
+//!
+//! May import: the executor traits ([`super`]) and [`round`](crate::round).
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;

@@ -15,6 +15,11 @@
 //! The reactor hands the executor the stored waker of each ready source ([`Turn`]): the
 //! no-alloc executor queues its own tasks directly, as the driver queues a connection from its
 //! event loop; the conventional one wakes every waker through its vtable ([`wake_stored`]).
+//!
+//! This file holds the traits both executors implement ([`Spawn`], [`RunTasks`]) and the one
+//! they call ([`Turn`]); `boxed.rs` and `noalloc/` import them from here and
+//! [`RunEnd`] from [`round`](crate::round), and nothing else of the
+//! crate: an executor knows neither the reactor nor the network.
 
 use core::cell::Cell;
 use core::future::Future;
