@@ -57,14 +57,13 @@
 //! queue or a waker is derived from a reference to the whole slot, so the run loop turns a
 //! popped header back into its slot with a cast, without an index or a bounds check.
 //!
-//! The files, as embassy-executor splits its `raw/`: `task.rs` (the header, the shared state,
-//! the slot), `queue.rs` (the intrusive run queue), `waker.rs` (the vtables); this file holds the
-//! executor and its run loop. `queue.rs` imports nothing, `task.rs` the queue, `waker.rs` the
-//! task, and this file all three; the folder imports the executor traits of
-//! [`executor`](super) and [`RunEnd`], nothing of the reactor or the driver.
+//! The files, as embassy-executor splits its `raw/`: `queue.rs` (the task header, the intrusive
+//! run queue, the state shared with the wakers), `waker.rs` (the two static vtables and their
+//! functions); this file holds the task slot, the executor and its run loop. `queue.rs` imports
+//! nothing, `waker.rs` the queue's header, and this file both; the folder imports the executor
+//! traits of [`executor`](super) and [`RunEnd`], nothing of the reactor or the driver.
 
 mod queue;
-mod task;
 mod waker;
 
 use core::cell::{Cell, UnsafeCell};
@@ -74,11 +73,37 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, Waker};
 
-use self::queue::Queue;
-use self::task::{Header, QUEUED, ROOT, SPAWNED, Shared, Task, current_thread};
+use self::queue::{DROPPING, Header, QUEUED, Queue, ROOT, SPAWNED, Shared, current_thread};
 use self::waker::{ROOT_VTABLE, VTABLE, borrowed_waker};
 use super::{RunTasks, Spawn, Turn, wake_stored};
 use crate::round::RunEnd;
+
+/// One slot: a header and room for one future, initialised exactly when the header's state
+/// has `SPAWNED`. The header comes first (`repr(C)`), so a header pointer is a slot pointer.
+#[repr(C)]
+struct Task<F> {
+    header: Header,
+    future: UnsafeCell<MaybeUninit<F>>,
+}
+
+impl<F> Task<F> {
+    /// Drops the slot's future in place; the slot is empty afterwards, also if the future's
+    /// `Drop` panics (the drop glue still drops the future's remaining fields while unwinding;
+    /// nothing is dropped twice).
+    ///
+    /// # Safety
+    ///
+    /// - The state has `SPAWNED` (the future is initialised).
+    /// - Nothing else references the future (it is not being polled).
+    unsafe fn drop_future(&self) {
+        self.header.state.set(DROPPING);
+        // SAFETY: initialised by the first bullet, unreferenced by the second; `DROPPING` is
+        // not `SPAWNED`, so it is never dropped again, and not 0, so nothing is spawned over it
+        // while its `Drop` runs.
+        unsafe { ptr::drop_in_place((*self.future.get()).as_mut_ptr()) };
+        self.header.state.set(0);
+    }
+}
 
 /// The no-alloc executor. See the [module docs](self).
 pub struct Executor<F, G> {

@@ -3,12 +3,12 @@
 //! root's). Waking queues the task; clones are counted so the executor never frees a header a
 //! waker still points at.
 //!
-//! May import: [`task`](super::task) (the header and the shared state a wake reaches).
+//! May import: [`queue`](super::queue) (the header and the shared state a wake reaches).
 
 use core::mem::ManuallyDrop;
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::task::{Header, QUEUED, current_thread, wrong_thread};
+use super::queue::{Header, QUEUED, current_thread, wrong_thread};
 
 /// A spawned task's waker vtable.
 pub(super) static VTABLE: RawWakerVTable = RawWakerVTable::new(
