@@ -241,8 +241,9 @@ fn check(
     options: &Options<'_>,
 ) -> Result<Vec<(Variant, Report)>, String> {
     let connections = options.connections.unwrap_or(scenario.config().connections);
-    scenario
-        .check_model(NetModel::Seed, connections.min(CHECK_CONNECTIONS), None)
+    twinbench::check::Differential::new(scenario)
+        .connections(connections.min(CHECK_CONNECTIONS))
+        .check(NetModel::Seed)
         .map_err(|divergence| divergence.to_string())?;
     let reports = options
         .variants
