@@ -29,6 +29,8 @@ pub(crate) struct Row {
     pub state_bytes: usize,
     /// Allocations per request, or why they are not counted.
     pub allocations: Result<f64, &'static str>,
+    /// Peak heap of a whole run (setup included), bytes, or why it is not counted.
+    pub peak_heap: Result<usize, &'static str>,
 }
 
 /// How and where the table was measured.
@@ -111,6 +113,7 @@ impl Row {
         }
         if let Err(why) = self.allocations {
             unavailable.insert("allocations".into(), why.into());
+            unavailable.insert("peak_heap_bytes".into(), why.into());
         }
         if let Some(why) = ratio_reason {
             unavailable.insert("ratios".into(), why.into());
@@ -131,6 +134,7 @@ impl Row {
             "instructions_overhead_per_request": self.instruction_overhead(rows),
             "state_bytes": self.state_bytes,
             "allocations_per_request": self.allocations.ok(),
+            "peak_heap_bytes": self.peak_heap.ok(),
             "unavailable": unavailable,
         })
     }
@@ -144,6 +148,17 @@ fn ratio_cell(ratio: Option<Estimate>, variant: Variant) -> String {
         None => "-".to_owned(),
         Some(e) if !e.excludes(1.0) => format!("≈{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
         Some(e) => format!("{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
+    }
+}
+
+/// A byte count, short: `168`, `16K`, `4.2M` (binary units).
+fn bytes(n: usize) -> String {
+    match n {
+        0..1024 => n.to_string(),
+        1024..0x10_0000 => format!("{:.0}K", n as f64 / 1024.0),
+        _ if n < 10 << 20 => format!("{:.1}M", n as f64 / f64::from(1 << 20)),
+        _ if n < 1 << 30 => format!("{:.0}M", n as f64 / f64::from(1 << 20)),
+        _ => format!("{:.1}G", n as f64 / f64::from(1 << 30)),
     }
 }
 
@@ -173,12 +188,12 @@ pub(crate) fn print_table(rows: &[Row], format: Format, meta: &Meta) {
 fn print_markdown(rows: &[Row]) {
     println!(
         "| scenario | variant | CPU ns/req | × manual (95% CI) | wall ns/req | wall × manual (95% CI) \
-         | instr/req | instr × manual | instr overhead | state bytes | allocs/req |"
+         | instr/req | instr × manual | instr overhead | state bytes | allocs/req | peak heap |"
     );
-    println!("|---|---|{}", "---:|".repeat(9));
+    println!("|---|---|{}", "---:|".repeat(10));
     for row in rows {
         println!(
-            "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.variant,
             row.cpu_ns.median,
@@ -190,20 +205,21 @@ fn print_markdown(rows: &[Row]) {
             signed(row.instruction_overhead(rows)),
             row.state_bytes,
             number(row.allocations.ok(), 2),
+            row.peak_heap.map_or_else(|_| "-".to_owned(), bytes),
         );
     }
 }
 
 fn print_text(rows: &[Row]) {
     let header = [
-        "scenario", "variant", "ns/req", "ratio", "95% CI", "instr", "ratio", "extra", "bytes",
-        "allocs",
+        "scenario", "variant", "ns/req", "ratio", "95% CI", "instr", "ratio", "extra", "state",
+        "allocs", "peak",
     ];
     // Column groups: (title, first column, last column).
     let groups = [
         ("CPU time per request", 2, 4),
         ("instructions/request", 5, 7),
-        ("memory", 8, 9),
+        ("memory", 8, 10),
     ];
     let interval =
         |e: Option<Estimate>| e.map_or_else(String::new, |e| format!("{:.2}–{:.2}", e.low, e.high));
@@ -225,8 +241,9 @@ fn print_text(rows: &[Row]) {
                 number(row.instructions.ok(), 1),
                 number(row.instruction_ratio(rows), 2),
                 signed(row.instruction_overhead(rows)),
-                row.state_bytes.to_string(),
+                bytes(row.state_bytes),
                 number(row.allocations.ok(), 2),
+                row.peak_heap.map_or_else(|_| "-".to_owned(), bytes),
             ]
         })
         .collect();
@@ -299,7 +316,8 @@ fn print_text(rows: &[Row]) {
             "\nratio: × manual, the median of per-sample ratios of thread CPU time ({} paired \
              samples),\nwith its 95% CI; ≈: the interval holds 1, so this run cannot tell that \
              variant from manual.\nextra: instructions over manual's (callgrind: deterministic). \
-             bytes: one connection's state.",
+             state: one connection's;\nallocs: per request in a measured serve; peak: the \
+             heap of a whole run, setup included.",
             row.samples
         );
     }
@@ -331,6 +349,7 @@ mod tests {
             instructions: Err("valgrind is not installed"),
             state_bytes: 168,
             allocations: Ok(0.0),
+            peak_heap: Ok(50_000),
         }
     }
 
