@@ -14,13 +14,16 @@
 //! assert_eq!(checked, 3 + 20); // seed, chunked(1), chunked(7), 20 random seeds
 //! # Ok::<(), twinbench::check::Divergence>(())
 //! ```
+//!
+//! On top: imports [`any`](crate::any) (it runs any scenario through `&dyn AnyScenario`),
+//! [`runner`](crate::runner) and the vocabulary below; nothing imports it.
 
 use core::fmt;
 
-use crate::fault::Faults;
-use crate::net::NetModel;
-use crate::runner::{Report, RunConfig, Traces, Variant, run_traced};
-use crate::scenario::{Outcome, Scenario};
+use crate::any::AnyScenario;
+use crate::net::{Faults, NetModel};
+use crate::runner::{Report, RunConfig, Traces, Variant};
+use crate::scenario::Outcome;
 use crate::trace::{Counts, Op};
 
 /// The network models every scenario is checked under: `Seed`, `Chunked(1)`, `Chunked(7)`,
@@ -33,8 +36,8 @@ pub fn standard_models(random_seeds: u64) -> impl Iterator<Item = NetModel> {
 
 /// Runs every variant of a scenario under many networks and compares them. See the
 /// [module docs](self).
-pub struct Differential<'a, S> {
-    scenario: &'a S,
+pub struct Differential<'a> {
+    scenario: &'a dyn AnyScenario,
     connections: Option<usize>,
     random_seeds: u64,
     allow_failures: bool,
@@ -42,10 +45,11 @@ pub struct Differential<'a, S> {
     faults: Option<Faults>,
 }
 
-impl<'a, S: Scenario> Differential<'a, S> {
-    /// Checks `scenario` at its own connection count, under the standard models with 200
-    /// random seeds, requiring every connection to end `Ok`.
-    pub fn new(scenario: &'a S) -> Self {
+impl<'a> Differential<'a> {
+    /// Checks `scenario` (any [`Scenario`](crate::scenario::Scenario), or a `&dyn AnyScenario`
+    /// from a list) at its own connection count, under the standard models with 200 random
+    /// seeds, requiring every connection to end `Ok`.
+    pub fn new(scenario: &'a dyn AnyScenario) -> Self {
         Differential {
             scenario,
             connections: None,
@@ -100,7 +104,7 @@ impl<'a, S: Scenario> Differential<'a, S> {
             let mut config = RunConfig::new(variant).model(model);
             config.connections = self.connections;
             config.faults = self.faults;
-            let (report, traces) = run_traced(self.scenario, &config).map_err(|error| {
+            let (report, traces) = self.scenario.run_traced(&config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,
                     error: error.to_string(),

@@ -5,6 +5,9 @@
 //! that is known to block. Both keep their received bytes in a [`RecvBuf`] and turn failures into
 //! the same [`ConnError`]. Only the control flow differs between the twins: that is what
 //! twinbench measures.
+//!
+//! May import: [`trace`](crate::trace) (the network's answers it translates). The generated code
+//! names these types at the crate root.
 
 use core::future::Future;
 use core::pin::Pin;

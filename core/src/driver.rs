@@ -6,30 +6,23 @@
 //! churn: a `queued` flag keeps each connection in the run queue at most once), and readiness
 //! is tracked per connection so no I/O call is made that is known to block.
 //!
-//! One round is: accept while the listener is ready; resume every queued connection until it
-//! finishes or would block; poll; queue the connections the events name, then those that
-//! deferred themselves (`yield_now()`). The executors in [`executor`](crate::executor) keep the
-//! same rounds, so both twins make the same number of polls.
+//! It keeps the [`round`](crate::round)s both twins keep, so both make the same number of polls.
+//!
+//! May import what both twins share — [`gate`](crate::gate), [`round`](crate::round),
+//! [`io`], [`net`](crate::net), [`conn`](crate::conn),
+//! [`scenario`](mod@crate::scenario), [`trace`](crate::trace) — and never the async side,
+//! [`runtime`](crate::runtime), its peer.
 
 use core::task::Poll;
 use std::collections::VecDeque;
 
 use crate::conn::{ConnError, Io};
-use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
+use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
-use crate::reactor::{LISTENER_TOKEN, conn_token, gated_read, gated_write};
+use crate::round::RunEnd;
 use crate::scenario::{Machine, Scenario};
 use crate::trace::{OpResult, Tracer};
-
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunEnd {
-    /// Polls made.
-    pub rounds: u64,
-    /// Whether the run stopped at its round limit with connections unfinished (they are
-    /// reported as [`Outcome::Stalled`](crate::Outcome::Stalled)).
-    pub stalled: bool,
-}
 
 /// One connection's slot: its machine and what the loop knows about it.
 struct Slot<M> {
@@ -44,7 +37,7 @@ struct Slot<M> {
 /// The poll-loop driver for one scenario on one network, with everything allocated up front.
 pub struct Driver<'n, M, T: Tracer> {
     net: &'n Network<T>,
-    poll: crate::io::Poll<'n, T>,
+    poll: io::Poll<'n, T>,
     events: Events,
     slots: Box<[Slot<M>]>,
     queue: VecDeque<usize>,
@@ -81,7 +74,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let connections = net.connections();
         Driver {
             net,
-            poll: crate::io::Poll::new(net, connections + 1),
+            poll: io::Poll::new(net, connections + 1),
             events: Events::with_capacity(connections + 1),
             slots: (0..connections)
                 .map(|_| Slot {
@@ -117,7 +110,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let mut rounds = 0;
         let stalled = loop {
             while can_accept && accepted < connections {
-                match listener.accept_op() {
+                match listener.accept() {
                     Ok(stream) => {
                         let conn = stream.conn();
                         register(
@@ -206,8 +199,8 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     }
 }
 
-fn register<T: Tracer, S: crate::io::Source>(
-    poll: &crate::io::Poll<'_, T>,
+fn register<T: Tracer, S: io::Source>(
+    poll: &io::Poll<'_, T>,
     source: &S,
     token: Token,
     interest: Interest,
@@ -217,11 +210,7 @@ fn register<T: Tracer, S: crate::io::Source>(
         .expect("tokens are assigned by accept order and never reused while registered");
 }
 
-fn deregister<T: Tracer, S: crate::io::Source>(
-    poll: &crate::io::Poll<'_, T>,
-    source: &S,
-    token: Token,
-) {
+fn deregister<T: Tracer, S: io::Source>(poll: &io::Poll<'_, T>, source: &S, token: Token) {
     poll.registry()
         .deregister(source, token)
         .expect("a source deregisters once, with the token it registered");

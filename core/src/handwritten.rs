@@ -3,6 +3,8 @@
 //!
 //! It validates the core without the macro, and it is the yardstick the macro's output is held
 //! to: `#[scenario] echo` must produce exactly this trace, at the same cost in instructions.
+//!
+//! May import what a scenario may: [`conn`](crate::conn) and [`scenario`](mod@crate::scenario).
 
 use core::task::{Poll, ready};
 

@@ -4,15 +4,29 @@
 //! the macro turns it into two twins — a poll-loop [`Machine`] and an async fn — that this crate
 //! runs on one shared core:
 //!
-//! - [`io`]: fake I/O in mio's vocabulary ([`io::Poll`], [`io::Registry`], [`io::Token`],
-//!   [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
-//! - [`net`]: the fake network behind it: [`NetModel`]s and the per-connection fake clients
-//!   that check every reply byte; [`trace`]: counters and traces; [`syscall`]-mode;
-//! - [`conn`]: what a connection's code touches in both twins ([`Io`], [`AsyncIo`],
-//!   [`RecvBuf`]);
-//! - [`reactor`] and [`executor`]: the async side (a no-alloc executor and a conventional
-//!   boxed/`Arc` one); [`driver`]: the poll-loop side;
-//! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces.
+//! The modules, bottom up. Each imports only modules listed before it (and the files of its
+//! own folder), never the crate root's re-exports; nothing imports back up:
+//!
+//! - [`trace`]: counters and traces; [`conn`]: what a connection's code touches in both twins
+//!   ([`Io`], [`AsyncIo`], [`RecvBuf`], [`ConnError`]); [`scenario`](mod@scenario): what a
+//!   scenario is ([`Scenario`], its [`Machine`], its [`Client`]s, [`Outcome`]);
+//! - [`net`]: the fake network: the per-connection fake clients that check every reply byte,
+//!   [`NetModel`]s, injected [`Faults`], syscall mode;
+//! - [`io`]: fake I/O over it in mio's vocabulary ([`io::Poll`], [`io::Registry`],
+//!   [`io::Token`], [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
+//! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
+//!   twins' loops keep, and how a run ends ([`RunEnd`]);
+//! - the two twins' loops, peers that never import each other: [`driver`], the poll-loop side,
+//!   and [`runtime`], the async side (the [`reactor`](runtime::reactor), a no-alloc executor
+//!   and a conventional boxed/`Arc` one in [`executor`](runtime::executor));
+//! - [`runner`]: runs a scenario under a [`Variant`] and reports counts, outcomes and traces;
+//!   [`any`]: [`AnyScenario`], any scenario behind `dyn`; [`check`]: the differential harness
+//!   that proves the twins did identical work, on top;
+//! - beside them: [`handwritten`], the hand-written echo control (over `conn` and `scenario`),
+//!   and [`alloc`], the counting allocator the tests and the harness share.
+//!
+//! The crate root only re-exports: the paths `#[scenario]`'s output names
+//! (`::twinbench::Scenario`, `Machine`, `Io`, `AsyncIo`, …) and the runner's API.
 //!
 //! ```
 //! use twinbench::{RunConfig, Variant, handwritten::HandwrittenEcho, run};
@@ -29,26 +43,25 @@
 )]
 
 pub mod alloc;
+pub mod any;
 pub mod check;
 pub mod conn;
 pub mod driver;
-pub mod executor;
-pub mod fault;
+pub mod gate;
 pub mod handwritten;
 pub mod io;
 pub mod net;
-pub mod reactor;
+pub mod round;
 pub mod runner;
+pub mod runtime;
 pub mod scenario;
-pub mod syscall;
 pub mod trace;
 
+pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
-pub use fault::{Fault, Faults};
-pub use net::NetModel;
-pub use runner::{
-    AnyScenario, Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced,
-};
+pub use net::{Fault, Faults, NetModel};
+pub use round::RunEnd;
+pub use runner::{Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
 pub use scenario::{Client, Config, Gate, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;

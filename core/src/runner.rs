@@ -4,23 +4,28 @@
 //! Setup (the network with its clients, slots, queues, the poller) happens in [`prepare`],
 //! before the caller's closure; each [`Run::run`] then serves every connection once without
 //! allocating (for `manual` and `async`), so the closure can time it.
+//!
+//! May import both twins' loops ([`driver`](crate::driver), [`runtime`](crate::runtime)) and
+//! everything below them; imported by [`any`](crate::any) and [`check`](crate::check), which it
+//! does not import.
 
 use core::fmt;
 use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
-use crate::driver::{Driver, RunEnd};
-use crate::executor::{self, Spawn};
-use crate::fault::Faults;
-use crate::net::{NetModel, Network};
-use crate::reactor::{AsyncListener, AsyncStream, Reactor};
+use crate::driver::Driver;
+use crate::net::{Faults, NetModel, Network};
+use crate::round::RunEnd;
+use crate::runtime::executor::{self, Spawn};
+use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 
 /// Which twin runs, and on what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
-    /// The generated poll-loop machine in the poll-loop [`Driver`].
+    /// The generated poll loop: the scenario's [`Machine`](crate::scenario::Machine) resumed by the
+    /// poll-loop [`Driver`].
     Manual,
     /// The generated async fn on the no-alloc executor.
     Async,
@@ -221,14 +226,10 @@ pub trait Run {
         self.reset();
         self.serve()
     }
-    /// Counts of the last run.
-    fn counts(&self) -> Counts;
     /// The report of the last run (allocates: call it outside the measured section).
     fn report(&self, end: RunEnd) -> Report;
     /// Takes the traces of the last run (empty unless traced).
     fn take_traces(&self) -> Traces;
-    /// Size in bytes of one connection's state: the machine, or the task's future.
-    fn state_size(&self) -> usize;
 }
 
 /// Sets up `scenario` under `config` and hands the prepared run to `f`. Tracing is chosen by
@@ -348,17 +349,11 @@ impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
     fn serve(&mut self) -> RunEnd {
         self.driver.run(self.scenario, self.max_rounds)
     }
-    fn counts(&self) -> Counts {
-        self.net.counts()
-    }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
     }
     fn take_traces(&self) -> Traces {
         take_traces(self.net)
-    }
-    fn state_size(&self) -> usize {
-        size_of::<S::Machine>()
     }
 }
 
@@ -371,7 +366,7 @@ struct AsyncRun<'e, 'r, 'n, T: Tracer, E> {
 
 impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
 where
-    E: executor::Run<AsyncStream<'r, 'n, T>>,
+    E: executor::RunTasks<AsyncStream<'r, 'n, T>>,
 {
     fn reset(&mut self) {
         self.net.reset();
@@ -380,17 +375,11 @@ where
         let root = accept_loop(self.reactor, self.net, self.executor);
         self.executor.run(root, self.reactor, self.max_rounds)
     }
-    fn counts(&self) -> Counts {
-        self.net.counts()
-    }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
     }
     fn take_traces(&self) -> Traces {
         take_traces(self.net)
-    }
-    fn state_size(&self) -> usize {
-        self.executor.task_size()
     }
 }
 
@@ -453,79 +442,4 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
 /// Size in bytes of `scenario`'s poll-loop machine.
 pub fn machine_size<S: Scenario>(_: &S) -> usize {
     size_of::<S::Machine>()
-}
-
-/// A scenario of any type, for lists of scenarios (the report, the benches, a user's own set).
-/// Implemented for every [`Scenario`].
-pub trait AnyScenario {
-    /// [`Scenario::name`].
-    fn name(&self) -> &'static str;
-    /// [`Scenario::config`].
-    fn config(&self) -> crate::Config;
-    /// [`run`] this scenario.
-    fn run(&self, config: &RunConfig) -> Result<Report, RunError>;
-    /// [`prepare`] this scenario, untraced, and hand the prepared run to `f`.
-    fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError>;
-    /// Run the [differential check](crate::check::Differential) with `connections` connections
-    /// and `random_seeds` random networks; returns how many networks were checked.
-    fn check(
-        &self,
-        connections: usize,
-        random_seeds: u64,
-    ) -> Result<usize, crate::check::Divergence>;
-    /// Run the [differential check](crate::check::Differential) on one network model, with
-    /// `connections` connections and, optionally, injected faults; returns the reference report.
-    fn check_model(
-        &self,
-        model: NetModel,
-        connections: usize,
-        faults: Option<Faults>,
-    ) -> Result<Report, crate::check::Divergence>;
-    /// Size of the poll-loop machine.
-    fn machine_size(&self) -> usize;
-    /// Size of the async fn's future.
-    fn future_size(&self) -> usize;
-}
-
-impl<S: Scenario> AnyScenario for S {
-    fn name(&self) -> &'static str {
-        Scenario::name(self)
-    }
-    fn config(&self) -> crate::Config {
-        Scenario::config(self)
-    }
-    fn run(&self, config: &RunConfig) -> Result<Report, RunError> {
-        run(self, config)
-    }
-    fn prepare(&self, config: &RunConfig, f: &mut dyn FnMut(&mut dyn Run)) -> Result<(), RunError> {
-        prepare::<S, NoTrace, _>(self, config, f)
-    }
-    fn check(
-        &self,
-        connections: usize,
-        random_seeds: u64,
-    ) -> Result<usize, crate::check::Divergence> {
-        crate::check::Differential::new(self)
-            .connections(connections)
-            .random_seeds(random_seeds)
-            .run()
-    }
-    fn check_model(
-        &self,
-        model: NetModel,
-        connections: usize,
-        faults: Option<Faults>,
-    ) -> Result<Report, crate::check::Divergence> {
-        let differential = crate::check::Differential::new(self).connections(connections);
-        match faults {
-            Some(faults) => differential.faults(faults).check(model),
-            None => differential.check(model),
-        }
-    }
-    fn machine_size(&self) -> usize {
-        machine_size(self)
-    }
-    fn future_size(&self) -> usize {
-        future_size(self)
-    }
 }

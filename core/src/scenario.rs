@@ -3,6 +3,8 @@
 //!
 //! `#[scenario]` implements these traits; so does the hand-written echo reference in
 //! [`handwritten`](crate::handwritten).
+//!
+//! May import: [`conn`](crate::conn). The generated code names these types at the crate root.
 
 use core::future::Future;
 use core::task::Poll;

@@ -3,6 +3,8 @@
 //! Counting is always on (one `Cell` increment per call, as in the origin). Tracing is a
 //! type-level switch: a run with [`NoTrace`] compiles every `record` call away; a run with
 //! [`Traced`] keeps, per connection, every operation and its result.
+//!
+//! May import nothing of the crate: everything else records into it.
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
@@ -99,17 +101,6 @@ pub enum OpResult {
     WouldBlock,
     /// Any other error.
     Error(io::ErrorKind),
-}
-
-impl OpResult {
-    /// As an `io::Result`, the way mio's callers see it.
-    pub fn into_io(self) -> io::Result<usize> {
-        match self {
-            OpResult::Done(n) => Ok(n),
-            OpResult::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
-            OpResult::Error(kind) => Err(kind.into()),
-        }
-    }
 }
 
 /// One operation on a source, as the equivalence tests compare them.

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Wake;
 
-use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, Turn, TurnFn};
+use twinbench::runtime::executor::noalloc::Executor;
+use twinbench::runtime::executor::{RunTasks, Spawn, Turn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
     args: &[A],
     make: impl Fn(A) -> F,
     turns: &Cell<u64>,
-) -> twinbench::driver::RunEnd {
+) -> twinbench::RunEnd {
     let executor = Executor::new(args.len(), make);
     let root = async {
         for &arg in args {
@@ -102,7 +102,7 @@ fn wakers_dropped_before_completion_free_the_executor_normally() {
 
 #[test]
 fn the_boxed_executor_takes_wakes_from_other_threads() {
-    use twinbench::executor::boxed;
+    use twinbench::runtime::executor::boxed;
     let polls = Cell::new(0);
     let executor = boxed::Executor::new(1, |()| {
         let polls = &polls;

@@ -9,8 +9,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, RunEnd, Spawn, TurnFn, boxed};
+use twinbench::RunEnd;
+use twinbench::runtime::executor::noalloc::Executor;
+use twinbench::runtime::executor::{RunTasks, Spawn, TurnFn, boxed};
 
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
@@ -20,7 +21,7 @@ thread_local! {
 
 /// Runs `executor` for up to 10 rounds with a root that spawns a task for each of `kinds`,
 /// catching a panic that unwinds out of the run.
-fn run_catching<E: Run<u8>>(executor: &E, kinds: &[u8]) -> std::thread::Result<RunEnd> {
+fn run_catching<E: RunTasks<u8>>(executor: &E, kinds: &[u8]) -> std::thread::Result<RunEnd> {
     catch_unwind(AssertUnwindSafe(|| {
         executor.run(
             async {

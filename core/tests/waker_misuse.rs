@@ -7,14 +7,14 @@ use core::future::{Future, poll_fn};
 use core::task::{Poll, Waker};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use twinbench::executor::noalloc::Executor;
-use twinbench::executor::{Run, Spawn, TurnFn};
+use twinbench::runtime::executor::noalloc::Executor;
+use twinbench::runtime::executor::{RunTasks, Spawn, TurnFn};
 
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
     args: &[A],
     make: impl Fn(A) -> F,
-) -> twinbench::driver::RunEnd {
+) -> twinbench::RunEnd {
     let executor = Executor::new(args.len(), make);
     let root = async {
         for &arg in args {

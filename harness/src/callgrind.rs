@@ -13,7 +13,7 @@ use twinbench::RunConfig;
 /// the setup or the reset around it.
 #[unsafe(no_mangle)]
 #[inline(never)]
-pub fn twinbench_measured_serve(run: &mut dyn twinbench::Run) -> twinbench::driver::RunEnd {
+pub fn twinbench_measured_serve(run: &mut dyn twinbench::Run) -> twinbench::RunEnd {
     run.serve()
 }
 

@@ -241,8 +241,9 @@ fn check(
     options: &Options<'_>,
 ) -> Result<Vec<(Variant, Report)>, String> {
     let connections = options.connections.unwrap_or(scenario.config().connections);
-    scenario
-        .check_model(NetModel::Seed, connections.min(CHECK_CONNECTIONS), None)
+    twinbench::check::Differential::new(scenario)
+        .connections(connections.min(CHECK_CONNECTIONS))
+        .check(NetModel::Seed)
         .map_err(|divergence| divergence.to_string())?;
     let reports = options
         .variants
@@ -348,9 +349,12 @@ fn table(options: &Options<'_>) -> Result<(), String> {
         let requests = requests(scenario, options.connections);
         for (config, timed) in configs.iter().zip(&paired.variants) {
             let variant = config.variant;
-            let allocations = match allocations {
-                Ok(()) => Ok(allocations_per_serve(scenario, config)? as f64 / requests),
-                Err(why) => Err(why),
+            let (allocations, peak_heap) = match allocations {
+                Ok(()) => {
+                    let (allocations, peak) = heap(scenario, config)?;
+                    (Ok(allocations as f64 / requests), Ok(peak))
+                }
+                Err(why) => (Err(why), Err(why)),
             };
             let instructions = match instructions {
                 Ok(()) => {
@@ -385,6 +389,7 @@ fn table(options: &Options<'_>) -> Result<(), String> {
                     _ => scenario.future_size(),
                 },
                 allocations,
+                peak_heap,
             });
         }
     }
@@ -422,19 +427,25 @@ fn requests(scenario: &dyn AnyScenario, connections: Option<usize>) -> f64 {
     (connections.unwrap_or(config.connections) * config.requests) as f64
 }
 
-/// Heap allocations made by one measured serve, after setup and a warm-up run.
-fn allocations_per_serve(scenario: &dyn AnyScenario, config: &RunConfig) -> Result<u64, String> {
+/// Heap allocations made by one measured serve (after setup and a warm-up run), and the peak
+/// heap of a whole run, setup included (what a server of that many connections holds).
+fn heap(scenario: &dyn AnyScenario, config: &RunConfig) -> Result<(u64, usize), String> {
+    let (result, whole) = twinbench::alloc::measure(|| {
+        scenario.prepare(config, &mut |prepared| {
+            std::hint::black_box(prepared.run());
+        })
+    });
+    result.map_err(|e| e.to_string())?;
     let mut allocations = 0;
     scenario
         .prepare(config, &mut |prepared| {
-            prepared.run();
+            prepared.run(); // warm-up, as in the timed runs
             prepared.reset();
-            let before = twinbench::alloc::allocations();
-            std::hint::black_box(prepared.serve());
-            allocations = twinbench::alloc::allocations() - before;
+            let (_, serve) = twinbench::alloc::measure(|| std::hint::black_box(prepared.serve()));
+            allocations = serve.allocations;
         })
         .map_err(|e| e.to_string())?;
-    Ok(allocations)
+    Ok((allocations, whole.peak_bytes))
 }
 
 /// `instructions`: instructions per request under callgrind, and the ratio to `manual`.
@@ -592,4 +603,45 @@ fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), St
             }
         })
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HELP;
+
+    /// `--options` named in `text`, sorted, each once.
+    fn options(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| {
+                word.strip_prefix("--")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+            })
+            .map(str::to_owned)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn help_and_readme_list_the_same_options() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## What `cargo run --release` prints").unwrap();
+        let end = readme[start..].find("\n## ").unwrap() + start;
+        let mut documented = options(&readme[start..end]);
+        // The README also names cargo's, criterion's, valgrind's and rustc's own flags there.
+        let others = [
+            "--release",
+            "--bench",
+            "--quick",
+            "--tool",
+            "--toggle-collect",
+            "--version",
+        ];
+        documented.retain(|o| !others.contains(&o.as_str()) && o != "--help");
+        let mut help = options(HELP);
+        help.retain(|o| o != "--help" && o != "--release");
+        assert_eq!(help, documented);
+    }
 }

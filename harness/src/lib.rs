@@ -25,7 +25,11 @@
 //! Numbers compare with the README's only in a release build with one codegen unit and fat
 //! LTO (inlining across crates is then the same for every variant); the harness warns
 //! otherwise, naming the profile to add.
-#![deny(missing_docs)]
+#![deny(
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    missing_docs
+)]
 
 pub mod bench;
 pub mod callgrind;

@@ -29,6 +29,8 @@ pub(crate) struct Row {
     pub state_bytes: usize,
     /// Allocations per request, or why they are not counted.
     pub allocations: Result<f64, &'static str>,
+    /// Peak heap of a whole run (setup included), bytes, or why it is not counted.
+    pub peak_heap: Result<usize, &'static str>,
 }
 
 /// How and where the table was measured.
@@ -84,7 +86,18 @@ impl Row {
     }
 
     fn json(&self, rows: &[Row]) -> Value {
+        // `manual`'s ratio to itself is exactly 1, not unavailable.
+        let one = Estimate {
+            median: 1.0,
+            low: 1.0,
+            high: 1.0,
+        };
         let estimate = |e: Option<Estimate>| {
+            let e = if self.variant == Variant::Manual {
+                Some(one)
+            } else {
+                e
+            };
             e.map(|e| {
                 json!({
                     "median": e.median, "low": e.low, "high": e.high,
@@ -100,6 +113,7 @@ impl Row {
         }
         if let Err(why) = self.allocations {
             unavailable.insert("allocations".into(), why.into());
+            unavailable.insert("peak_heap_bytes".into(), why.into());
         }
         if let Some(why) = ratio_reason {
             unavailable.insert("ratios".into(), why.into());
@@ -120,6 +134,7 @@ impl Row {
             "instructions_overhead_per_request": self.instruction_overhead(rows),
             "state_bytes": self.state_bytes,
             "allocations_per_request": self.allocations.ok(),
+            "peak_heap_bytes": self.peak_heap.ok(),
             "unavailable": unavailable,
         })
     }
@@ -133,6 +148,17 @@ fn ratio_cell(ratio: Option<Estimate>, variant: Variant) -> String {
         None => "-".to_owned(),
         Some(e) if !e.excludes(1.0) => format!("≈{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
         Some(e) => format!("{:.2} ({:.2}–{:.2})", e.median, e.low, e.high),
+    }
+}
+
+/// A byte count, short: `168`, `16K`, `4.2M` (binary units).
+fn bytes(n: usize) -> String {
+    match n {
+        0..1024 => n.to_string(),
+        1024..0x10_0000 => format!("{:.0}K", n as f64 / 1024.0),
+        _ if n < 10 << 20 => format!("{:.1}M", n as f64 / f64::from(1 << 20)),
+        _ if n < 1 << 30 => format!("{:.0}M", n as f64 / f64::from(1 << 20)),
+        _ => format!("{:.1}G", n as f64 / f64::from(1 << 30)),
     }
 }
 
@@ -162,12 +188,12 @@ pub(crate) fn print_table(rows: &[Row], format: Format, meta: &Meta) {
 fn print_markdown(rows: &[Row]) {
     println!(
         "| scenario | variant | CPU ns/req | × manual (95% CI) | wall ns/req | wall × manual (95% CI) \
-         | instr/req | instr × manual | instr overhead | state bytes | allocs/req |"
+         | instr/req | instr × manual | instr overhead | state bytes | allocs/req | peak heap |"
     );
-    println!("|---|---|{}", "---:|".repeat(9));
+    println!("|---|---|{}", "---:|".repeat(10));
     for row in rows {
         println!(
-            "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.variant,
             row.cpu_ns.median,
@@ -179,20 +205,21 @@ fn print_markdown(rows: &[Row]) {
             signed(row.instruction_overhead(rows)),
             row.state_bytes,
             number(row.allocations.ok(), 2),
+            row.peak_heap.map_or_else(|_| "-".to_owned(), bytes),
         );
     }
 }
 
 fn print_text(rows: &[Row]) {
     let header = [
-        "scenario", "variant", "ns/req", "ratio", "95% CI", "instr", "ratio", "extra", "bytes",
-        "allocs",
+        "scenario", "variant", "ns/req", "ratio", "95% CI", "instr", "ratio", "extra", "state",
+        "allocs", "peak",
     ];
     // Column groups: (title, first column, last column).
     let groups = [
         ("CPU time per request", 2, 4),
         ("instructions/request", 5, 7),
-        ("memory", 8, 9),
+        ("memory", 8, 10),
     ];
     let interval =
         |e: Option<Estimate>| e.map_or_else(String::new, |e| format!("{:.2}–{:.2}", e.low, e.high));
@@ -214,8 +241,9 @@ fn print_text(rows: &[Row]) {
                 number(row.instructions.ok(), 1),
                 number(row.instruction_ratio(rows), 2),
                 signed(row.instruction_overhead(rows)),
-                row.state_bytes.to_string(),
+                bytes(row.state_bytes),
                 number(row.allocations.ok(), 2),
+                row.peak_heap.map_or_else(|_| "-".to_owned(), bytes),
             ]
         })
         .collect();
@@ -288,8 +316,91 @@ fn print_text(rows: &[Row]) {
             "\nratio: × manual, the median of per-sample ratios of thread CPU time ({} paired \
              samples),\nwith its 95% CI; ≈: the interval holds 1, so this run cannot tell that \
              variant from manual.\nextra: instructions over manual's (callgrind: deterministic). \
-             bytes: one connection's state.",
+             state: one connection's;\nallocs: per request in a measured serve; peak: the \
+             heap of a whole run, setup included.",
             row.samples
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(median: f64) -> Estimate {
+        Estimate {
+            median,
+            low: median * 0.9,
+            high: median * 1.1,
+        }
+    }
+
+    fn row(variant: Variant, ns: f64) -> Row {
+        Row {
+            scenario: "echo",
+            variant,
+            connections: 256,
+            samples: 41,
+            runs_per_sample: 10,
+            cpu_ns: estimate(ns),
+            wall_ns: estimate(ns),
+            cpu_ratio: (variant != Variant::Manual).then(|| estimate(ns / 40.0)),
+            wall_ratio: (variant != Variant::Manual).then(|| estimate(ns / 40.0)),
+            instructions: Err("valgrind is not installed"),
+            state_bytes: 168,
+            allocations: Ok(0.0),
+            peak_heap: Ok(50_000),
+        }
+    }
+
+    /// The fields the README's JSON table documents for `section` (`meta` or `row`).
+    fn documented(section: &str) -> Vec<String> {
+        let readme = include_str!("../../README.md");
+        readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                (cells.len() > 3 && cells[2] == section)
+                    .then(|| cells[1].trim_matches('`').to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_json_carries_exactly_the_fields_the_readme_documents() {
+        let rows = [row(Variant::Manual, 40.0), row(Variant::Async, 55.0)];
+        let meta = Meta {
+            syscalls: false,
+            io: "fake",
+        };
+        let document = json!({
+            "meta": meta.json(),
+            "rows": rows.iter().map(|r| r.json(&rows)).collect::<Vec<_>>(),
+        });
+        let keys = |value: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(keys(&document["meta"]), sorted(documented("meta")));
+        for row in document["rows"].as_array().unwrap() {
+            assert_eq!(keys(row), sorted(documented("row")));
+        }
+        // A null says why: instructions are unavailable here, and the manual row has no ratio.
+        let async_row = &document["rows"][1];
+        assert!(async_row["instructions_per_request"].is_null());
+        assert_eq!(
+            async_row["unavailable"]["instructions"],
+            "valgrind is not installed"
+        );
+        assert_eq!(
+            async_row["cpu_ratio_to_manual"]["distinct_from_manual"],
+            true
+        );
+        assert_eq!(document["rows"][0]["cpu_ratio_to_manual"]["median"], 1.0);
     }
 }

@@ -15,8 +15,10 @@ const CONNECTIONS: usize = 5;
 fn every_builtin_scenario_passes_the_differential_harness() {
     let mut checked = 0;
     for scenario in ALL {
-        let networks = scenario
-            .check(CONNECTIONS, 200)
+        let networks = Differential::new(*scenario)
+            .connections(CONNECTIONS)
+            .random_seeds(200)
+            .run()
             .unwrap_or_else(|divergence| panic!("{divergence}"));
         assert_eq!(networks, 203, "{}", scenario.name());
         checked += 1;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use twinbench::check::Differential;
 use twinbench::{Faults, NetModel, Variant};
 use twinbench_scenarios::ALL;
 
@@ -23,8 +24,10 @@ fn ten_thousand_faulted_runs_end_identically_in_every_variant() {
                 _ => NetModel::Seed,
             };
             let faults = Faults { seed, one_in: 2 };
-            let report = scenario
-                .check_model(model, 6, Some(faults))
+            let report = Differential::new(*scenario)
+                .connections(6)
+                .faults(faults)
+                .check(model)
                 .unwrap_or_else(|d| panic!("{faults:?}: {d}"));
             assert_eq!(
                 report.counts.register,

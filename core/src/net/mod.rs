@@ -10,79 +10,31 @@
 //! the listener), that source's own operation index, and the [`NetModel`] — never of global
 //! ordering. The poll loop and the executors interleave connections differently; each
 //! connection still sees exactly the same network in every variant.
+//!
+//! # Layout
+//!
+//! This file holds the [`Network`] and its per-connection peers; `model.rs` the [`NetModel`]s,
+//! `fault.rs` the [`Faults`], `hash.rs` the one hash both draw from, `syscall.rs` the
+//! syscall-mode pipe. Files here import their siblings directly (`model` and `fault` only
+//! `hash`); the folder imports [`conn`](crate::conn), [`scenario`](mod@crate::scenario) and
+//! [`trace`](crate::trace), never the fake I/O or either twin.
 
 use core::cell::Cell;
 use std::io;
 
+mod fault;
+mod hash;
+mod model;
+mod syscall;
+
+pub use self::fault::{Fault, Faults};
+pub use self::model::NetModel;
+
+use self::model::{Decision, LISTENER};
+use self::syscall::EmptyPipe;
 use crate::conn::ConnError;
-use crate::fault::{Fault, Faults};
 use crate::scenario::{Client, Outcome};
-use crate::syscall::EmptyPipe;
 use crate::trace::{Counters, Counts, Op, OpResult, Tracer};
-
-/// How the fake network behaves. Chosen per run; every model is deterministic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NetModel {
-    /// The origin study's network: each source's accepts, reads and writes alternate
-    /// `WouldBlock` / success, starting with `WouldBlock`; a successful read delivers all
-    /// pending request bytes (as many as fit), a successful write takes the whole buffer.
-    Seed,
-    /// Like [`Seed`](NetModel::Seed), but a successful read delivers at most `n` bytes and a
-    /// successful write accepts at most `n` bytes (`n` ≥ 1).
-    Chunked(usize),
-    /// A seeded PRNG decides, per operation, between `WouldBlock`, a partial transfer and a
-    /// full one.
-    Random(u64),
-}
-
-impl core::fmt::Display for NetModel {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            NetModel::Seed => f.write_str("seed"),
-            NetModel::Chunked(n) => write!(f, "chunked({n})"),
-            NetModel::Random(seed) => write!(f, "random({seed})"),
-        }
-    }
-}
-
-/// What the network does with one operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Decision {
-    WouldBlock,
-    /// Go ahead, transferring at most this many bytes.
-    Transfer(usize),
-}
-
-/// The listener's source id, distinct from every connection index.
-const LISTENER: u64 = u64::MAX;
-
-impl NetModel {
-    #[inline]
-    fn decide(self, source: u64, op: u64) -> Decision {
-        match self {
-            NetModel::Seed | NetModel::Chunked(_) if op.is_multiple_of(2) => Decision::WouldBlock,
-            NetModel::Seed => Decision::Transfer(usize::MAX),
-            NetModel::Chunked(n) => Decision::Transfer(n.max(1)),
-            NetModel::Random(seed) => {
-                let h = mix(seed ^ mix(source ^ mix(op)));
-                match h % 4 {
-                    0 => Decision::WouldBlock,
-                    1 => Decision::Transfer(usize::MAX),
-                    _ => Decision::Transfer(1 + (h >> 8) as usize % 32),
-                }
-            }
-        }
-    }
-}
-
-/// splitmix64's finaliser: a cheap, well-mixed hash of one word.
-#[inline]
-pub(crate) fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
 
 /// Which source an operation is on (for counting and tracing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,11 +176,6 @@ impl<T: Tracer> Network<T> {
         })
     }
 
-    /// The network model.
-    pub fn model(&self) -> NetModel {
-        self.model
-    }
-
     /// How many connections the clients will open.
     pub fn connections(&self) -> usize {
         self.peers.len()
@@ -308,8 +255,7 @@ impl<T: Tracer> Network<T> {
     /// Accepts the next connection: its index, or why not (`WouldBlock`, or an error).
     ///
     /// The network's operations speak [`OpResult`], not `io::Error`: both twins' hot paths
-    /// skip `io::Error`'s construction, decoding and drop; [`FakeStream`](crate::io::FakeStream)
-    /// converts for callers who want `io::Result`.
+    /// skip `io::Error`'s construction, decoding and drop.
     #[inline]
     pub(crate) fn accept(&self) -> Result<usize, OpResult> {
         self.call(&self.counters.accept);
@@ -429,44 +375,5 @@ impl<T: Tracer> Network<T> {
             Ok(()) => Outcome::Ok,
         };
         peer.outcome.set(outcome);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seed_alternates_starting_with_would_block() {
-        let decisions: Vec<_> = (0..4).map(|op| NetModel::Seed.decide(3, op)).collect();
-        assert_eq!(
-            decisions,
-            [
-                Decision::WouldBlock,
-                Decision::Transfer(usize::MAX),
-                Decision::WouldBlock,
-                Decision::Transfer(usize::MAX)
-            ]
-        );
-    }
-
-    #[test]
-    fn random_depends_only_on_source_op_and_seed() {
-        let a: Vec<_> = (0..64)
-            .map(|op| NetModel::Random(7).decide(5, op))
-            .collect();
-        let b: Vec<_> = (0..64)
-            .map(|op| NetModel::Random(7).decide(5, op))
-            .collect();
-        let other_seed: Vec<_> = (0..64)
-            .map(|op| NetModel::Random(8).decide(5, op))
-            .collect();
-        assert_eq!(a, b);
-        assert_ne!(a, other_seed);
-        assert!(a.contains(&Decision::WouldBlock));
-        assert!(
-            a.iter()
-                .any(|d| matches!(d, Decision::Transfer(n) if *n < 64))
-        );
     }
 }

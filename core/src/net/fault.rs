@@ -3,10 +3,14 @@
 //! With [`Faults`] in a run's configuration, each connection is given at most one [`Fault`],
 //! chosen from the connection's index and the seed only — so every variant meets the same
 //! faults on the same connections, however it interleaves them. A fault becomes a named
-//! [`Outcome`](crate::Outcome) for its connection; the run goes on with the others.
+//! [`Outcome`](crate::scenario::Outcome) for its connection; the run goes on with the others.
+//!
+//! May import: the shared [`hash`](super::hash), [`scenario`](mod@crate::scenario) (the client a
+//! fault changes).
 
 use std::borrow::Cow;
 
+use super::hash::mix;
 use crate::scenario::{Client, Gate};
 
 /// Which connections get a fault: about one in `one_in`, chosen by `seed`.
@@ -54,7 +58,7 @@ impl Faults {
         if self.one_in == 0 {
             return None;
         }
-        let h = crate::net::mix(self.seed ^ crate::net::mix(conn as u64 ^ 0xFA17));
+        let h = mix(self.seed ^ mix(conn as u64 ^ 0xFA17));
         if !h.is_multiple_of(u64::from(self.one_in)) {
             return None;
         }

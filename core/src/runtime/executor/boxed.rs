@@ -5,6 +5,8 @@
 //! lock; a wake from another thread goes through a `Mutex`-protected queue that the executor
 //! drains between rounds. Allocates per task; kept as the baseline the no-alloc design is
 //! measured against. No `unsafe`.
+//!
+//! May import: the executor traits ([`super`]) and [`round`](crate::round).
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -16,7 +18,8 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
-use super::{Run, RunEnd, Spawn, Turn};
+use super::{RunTasks, Spawn, Turn};
+use crate::round::RunEnd;
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;
@@ -175,7 +178,7 @@ where
     }
 }
 
-impl<'a, A, F, G> Run<A> for Executor<'a, G>
+impl<'a, A, F, G> RunTasks<A> for Executor<'a, G>
 where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
@@ -269,10 +272,6 @@ where
         self.local.ready.borrow_mut().clear();
         self.local.deferred.borrow_mut().clear();
         RunEnd { rounds, stalled }
-    }
-
-    fn task_size(&self) -> usize {
-        size_of::<F>()
     }
 }
 

@@ -12,26 +12,22 @@
 //! And one of this project's: each registration keeps its task's waker from wait to wait, and a
 //! turn hands it to the executor ([`Turn`]), which wakes its own tasks without the waker's
 //! vtable — as the driver queues a connection straight from its event loop.
+//!
+//! May import: the executors' [`Turn`] (which it implements), and what both twins share
+//! ([`gate`](crate::gate), [`io`], [`net`](crate::net), [`conn`](crate::conn),
+//! [`trace`](crate::trace)); never the driver.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::conn::{AsyncIo, ConnError, read_result, write_result};
-use crate::executor::Turn;
-use crate::io::{Events, FakeListener, FakeStream, Interest, Readiness, Token};
+use super::executor::Turn;
+use crate::conn::{AsyncIo, ConnError};
+use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
+use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
 use crate::trace::{OpResult, Tracer};
-
-/// The listener's token; connection `i` has token `i + 1` (in the driver too).
-pub const LISTENER_TOKEN: Token = Token(0);
-
-/// The token of connection `conn`.
-#[inline]
-pub const fn conn_token(conn: usize) -> Token {
-    Token(conn + 1)
-}
 
 /// One registered source: its readiness, and the task waiting on it.
 #[derive(Default)]
@@ -59,7 +55,7 @@ impl Registration {
 
 /// Turns poll events into readiness and wake-ups.
 pub struct Reactor<'n, T: Tracer> {
-    poll: crate::io::Poll<'n, T>,
+    poll: io::Poll<'n, T>,
     events: RefCell<Events>,
     registrations: Box<[Registration]>,
 }
@@ -69,7 +65,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     pub fn new(net: &'n Network<T>, connections: usize) -> Reactor<'n, T> {
         let capacity = connections + 1;
         Reactor {
-            poll: crate::io::Poll::new(net, capacity),
+            poll: io::Poll::new(net, capacity),
             events: RefCell::new(Events::with_capacity(capacity)),
             registrations: (0..capacity).map(|_| Registration::default()).collect(),
         }
@@ -91,7 +87,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
         }
     }
 
-    fn register<S: crate::io::Source>(
+    fn register<S: io::Source>(
         &self,
         source: &S,
         token: Token,
@@ -107,7 +103,7 @@ impl<'n, T: Tracer> Reactor<'n, T> {
     }
 
     #[inline(always)] // into `AsyncStream::close`, as the driver's deregistration is inlined
-    fn deregister<S: crate::io::Source>(&self, source: &S, token: Token) {
+    fn deregister<S: io::Source>(&self, source: &S, token: Token) {
         let registration = &self.registrations[token.0];
         drop(registration.waker.take());
         registration.ready.clear_readable();
@@ -177,7 +173,7 @@ impl<'r, 'n, T: Tracer> Future for Accept<'_, 'r, 'n, T> {
             listener,
         } = self.listener;
         if registration.ready.is_readable() {
-            match listener.accept_op() {
+            match listener.accept() {
                 Ok(stream) => return Poll::Ready(Ok(AsyncStream::new(reactor, stream))),
                 Err(OpResult::WouldBlock) => registration.ready.clear_readable(),
                 Err(other) => return Poll::Ready(Err(other)),
@@ -260,39 +256,4 @@ impl<T: Tracer> AsyncIo for AsyncStream<'_, '_, T> {
         }
         polled
     }
-}
-
-/// A read unless the source is known not to be readable; a `WouldBlock` clears readability.
-/// The one rule both twins follow (the driver's [`Io`](crate::Io) calls it too).
-#[inline]
-pub(crate) fn gated_read<T: Tracer>(
-    stream: &FakeStream<'_, T>,
-    ready: &Readiness,
-    buf: &mut [u8],
-) -> Poll<Result<usize, ConnError>> {
-    if !ready.is_readable() {
-        return Poll::Pending;
-    }
-    let polled = read_result(stream.read_op(buf));
-    if polled.is_pending() {
-        ready.clear_readable();
-    }
-    polled
-}
-
-/// A write unless the source is known not to be writable; a `WouldBlock` clears writability.
-#[inline]
-pub(crate) fn gated_write<T: Tracer>(
-    stream: &FakeStream<'_, T>,
-    ready: &Readiness,
-    buf: &[u8],
-) -> Poll<Result<usize, ConnError>> {
-    if !ready.is_writable() {
-        return Poll::Pending;
-    }
-    let polled = write_result(stream.write_op(buf));
-    if polled.is_pending() {
-        ready.clear_writable();
-    }
-    polled
 }

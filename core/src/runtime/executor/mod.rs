@@ -15,6 +15,11 @@
 //! The reactor hands the executor the stored waker of each ready source ([`Turn`]): the
 //! no-alloc executor queues its own tasks directly, as the driver queues a connection from its
 //! event loop; the conventional one wakes every waker through its vtable ([`wake_stored`]).
+//!
+//! This file holds the traits both executors implement ([`Spawn`], [`RunTasks`]) and the one
+//! they call ([`Turn`]); `boxed.rs` and `noalloc/` import them from here and
+//! [`RunEnd`] from [`round`](crate::round), and nothing else of the
+//! crate: an executor knows neither the reactor nor the network.
 
 use core::cell::Cell;
 use core::future::Future;
@@ -23,7 +28,7 @@ use core::task::Waker;
 pub mod boxed;
 pub mod noalloc;
 
-pub use crate::driver::RunEnd;
+use crate::round::RunEnd;
 
 /// Spawning a connection task from its argument (the accepted stream).
 pub trait Spawn<A> {
@@ -32,14 +37,11 @@ pub trait Spawn<A> {
 }
 
 /// Running a root task (the accept loop) and every task it spawns.
-pub trait Run<A>: Spawn<A> {
+pub trait RunTasks<A>: Spawn<A> {
     /// Polls `root` and the spawned tasks round by round, turning `turn` (the reactor) between
     /// rounds, until every task has finished or `max_rounds` turns were made. Tasks unfinished
     /// then are dropped in spawn order, then `root`.
     fn run<R: Future<Output = ()>>(&self, root: R, turn: impl Turn, max_rounds: u64) -> RunEnd;
-
-    /// Size in bytes of one task's future.
-    fn task_size(&self) -> usize;
 }
 
 /// The reactor's side of a run: what the executor calls between rounds.

@@ -1,6 +1,8 @@
 //! Syscall mode: one real system call per fake I/O call, as in the origin study — a `read` of
 //! one byte from an empty non-blocking pipe, which fails with `EAGAIN`. It puts the cost of
 //! crossing into the kernel next to every operation, in every variant alike.
+//!
+//! May import nothing of the crate.
 
 use std::io;
 

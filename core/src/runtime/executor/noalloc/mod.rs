@@ -20,7 +20,7 @@
 //!
 //! 1. [`Spawn::spawn`] writes the future into the next empty slot and links it into the ready
 //!    queue.
-//! 2. [`Run::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
+//! 2. [`RunTasks::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
 //!    waiting for a wake.
 //! 3. A waker's `wake` links it into the ready queue — or, when it happens while tasks are
 //!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after
@@ -42,7 +42,7 @@
 //! task completes, and a wake of a finished task, are panics rather than spurious wakes. In a
 //! benchmark both mean a future is doing something the comparison should not hide.
 //!
-//! A panic that unwinds out of [`Run::run`] leaves tasks in their slots; the next run empties
+//! A panic that unwinds out of [`RunTasks::run`] leaves tasks in their slots; the next run empties
 //! every slot before it starts, so a caught panic never leaves a stale task to be polled.
 //!
 //! # Soundness of the wakers
@@ -56,139 +56,27 @@
 //! A task's header is the first field of its `#[repr(C)]` slot, and every header pointer in a
 //! queue or a waker is derived from a reference to the whole slot, so the run loop turns a
 //! popped header back into its slot with a cast, without an index or a bounds check.
+//!
+//! The files, as embassy-executor splits its `raw/`: `queue.rs` (the task header, the intrusive
+//! run queue, the state shared with the wakers), `waker.rs` (the two static vtables and their
+//! functions); this file holds the task slot, the executor and its run loop. `queue.rs` imports
+//! nothing, `waker.rs` the queue's header, and this file both; the folder imports the executor
+//! traits of [`executor`](super) and [`RunEnd`], nothing of the reactor or the driver.
+
+mod queue;
+mod waker;
 
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
-use core::mem::{ManuallyDrop, MaybeUninit};
+use core::mem::MaybeUninit;
 use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
-use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+use core::task::{Context, Waker};
 
-use super::{Run, RunEnd, Spawn, Turn, wake_stored};
-
-const SPAWNED: u8 = 1 << 0;
-const QUEUED: u8 = 1 << 1;
-const DROPPING: u8 = 1 << 2;
-
-/// The root task's index (for messages); spawned tasks are `0..capacity`.
-const ROOT: usize = usize::MAX;
-
-thread_local! {
-    /// Its address identifies the current thread; reading it is one instruction.
-    static THREAD_MARKER: u8 = const { 0 };
-}
-
-#[inline]
-fn current_thread() -> *const u8 {
-    THREAD_MARKER.with(ptr::from_ref)
-}
-
-/// What a waker points at.
-struct Header {
-    state: Cell<u8>,
-    /// The next header in the queue this one is linked into.
-    next: Cell<*const Header>,
-    /// Clones of this task's waker that are alive.
-    wakers: Cell<u32>,
-    /// The executor's queues (in the `Shared` allocation, which outlives every waker).
-    shared: *const Shared,
-    /// The thread the executor belongs to.
-    owner: *const u8,
-    /// For messages.
-    index: usize,
-}
-
-/// An intrusive FIFO of headers.
-///
-/// Every pointer linked in is a task's header pointer derived from a reference to its whole
-/// slot (see the module docs), and queued headers live in the executor's allocations, which
-/// outlive the queues (they are freed together, and never while a run is in progress).
-struct Queue {
-    head: Cell<*const Header>,
-    tail: Cell<*const Header>,
-}
-
-impl Queue {
-    const fn new() -> Queue {
-        Queue {
-            head: Cell::new(ptr::null()),
-            tail: Cell::new(ptr::null()),
-        }
-    }
-
-    /// Links `header` in at the back.
-    ///
-    /// # Safety
-    ///
-    /// - `header` points at a live task header, derived from a reference to its whole slot.
-    /// - It is not linked into any queue.
-    #[inline]
-    unsafe fn push(&self, header: *const Header) {
-        // SAFETY: by the first bullet, `header` is valid; by the type's invariant, so is `tail`.
-        unsafe {
-            (*header).next.set(ptr::null());
-            let tail = self.tail.get();
-            if tail.is_null() {
-                self.head.set(header);
-            } else {
-                (*tail).next.set(header);
-            }
-        }
-        self.tail.set(header);
-    }
-
-    #[inline]
-    fn pop(&self) -> Option<NonNull<Header>> {
-        let head = NonNull::new(self.head.get().cast_mut())?;
-        // SAFETY: a queued header is valid (the type's invariant).
-        let next = unsafe { head.as_ref() }.next.get();
-        self.head.set(next);
-        if next.is_null() {
-            self.tail.set(ptr::null());
-        }
-        Some(head)
-    }
-
-    /// Moves all of `other` to the back of `self`.
-    #[inline]
-    fn append(&self, other: &Queue) {
-        let head = other.head.replace(ptr::null());
-        if head.is_null() {
-            return;
-        }
-        let tail = self.tail.get();
-        if tail.is_null() {
-            self.head.set(head);
-        } else {
-            // SAFETY: a queued header is valid (the type's invariant).
-            unsafe { (*tail).next.set(head) };
-        }
-        self.tail.set(other.tail.replace(ptr::null()));
-    }
-
-    fn clear(&self) {
-        self.head.set(ptr::null());
-        self.tail.set(ptr::null());
-    }
-}
-
-/// State shared by the executor and its wakers.
-struct Shared {
-    ready: Queue,
-    deferred: Queue,
-    /// Tasks are being polled: wakes go to the deferred queue.
-    polling: Cell<bool>,
-    /// The root task was woken: poll it at the start of the next round.
-    root_woken: Cell<bool>,
-    /// `run` is in progress.
-    running: Cell<bool>,
-    /// `spawn` is allowed: `run` is in progress and not yet tearing down.
-    spawning: Cell<bool>,
-    /// The last run ended normally, so every slot is empty and no header is queued. False
-    /// after a panic unwound out of `run` (and was caught): the next run recovers first.
-    clean: Cell<bool>,
-    root: Header,
-}
+use self::queue::{DROPPING, Header, QUEUED, Queue, ROOT, SPAWNED, Shared, current_thread};
+use self::waker::{ROOT_VTABLE, VTABLE, borrowed_waker};
+use super::{RunTasks, Spawn, Turn, wake_stored};
+use crate::round::RunEnd;
 
 /// One slot: a header and room for one future, initialised exactly when the header's state
 /// has `SPAWNED`. The header comes first (`repr(C)`), so a header pointer is a slot pointer.
@@ -376,215 +264,6 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
     }
 }
 
-impl Header {
-    fn new(shared: *const Shared, owner: *const u8, index: usize) -> Header {
-        Header {
-            state: Cell::new(0),
-            next: Cell::new(ptr::null()),
-            wakers: Cell::new(0),
-            shared,
-            owner,
-            index,
-        }
-    }
-
-    #[inline]
-    fn check_thread(&self) {
-        if self.owner != current_thread() {
-            wrong_thread();
-        }
-    }
-
-    fn check_no_wakers(&self) {
-        let alive = self.wakers.get();
-        if alive != 0 {
-            panic!(
-                "twinbench: {alive} clone(s) of a task's Waker outlived the task (task {}); \
-                 a future must drop its wakers before it completes",
-                self.task_name()
-            );
-        }
-    }
-
-    /// The state, for a wake: `None` while the task's future is being dropped (a wake from
-    /// its own `Drop` — a wake-on-drop guard, the other end of a channel it holds — is
-    /// ignored); panics for a finished task: a wake then is a bug in its future.
-    #[inline]
-    fn state_for_wake(&self) -> Option<u8> {
-        let state = self.state.get();
-        if state & SPAWNED != 0 {
-            return Some(state);
-        }
-        if state == DROPPING {
-            return None;
-        }
-        panic!(
-            "twinbench: a Waker woke task {} after it finished; wakers must not outlive their task",
-            self.task_name()
-        );
-    }
-
-    fn task_name(&self) -> String {
-        if self.index == ROOT {
-            "root".to_owned()
-        } else {
-            self.index.to_string()
-        }
-    }
-}
-
-#[cold]
-fn wrong_thread() -> ! {
-    panic!(
-        "twinbench: a Waker of the no-alloc executor was used on another thread; \
-         the executor is single-threaded"
-    );
-}
-
-/// A spawned task's waker vtable.
-static VTABLE: RawWakerVTable = RawWakerVTable::new(
-    clone_waker::<false>,
-    wake_waker::<false>,
-    wake_by_ref_waker::<false>,
-    drop_waker,
-);
-
-/// The root task's waker vtable.
-static ROOT_VTABLE: RawWakerVTable = RawWakerVTable::new(
-    clone_waker::<true>,
-    wake_waker::<true>,
-    wake_by_ref_waker::<true>,
-    drop_waker,
-);
-
-/// The header a waker's data points at.
-///
-/// # Safety
-///
-/// - `data` must be the data pointer of a `RawWaker` built with [`VTABLE`] or [`ROOT_VTABLE`],
-///   which is always a pointer to a [`Header`] of a live or leaked executor.
-/// - The returned reference must not outlive that waker.
-#[inline]
-unsafe fn header<'a>(data: *const ()) -> &'a Header {
-    // SAFETY: by the first bullet, `data` points at a Header, which is never freed while a
-    // counted waker is alive and outlives every uncounted one (module docs).
-    let header = unsafe { &*data.cast::<Header>() };
-    header.check_thread();
-    header
-}
-
-/// Wakes the task `data` points at: queues a spawned task unless it is queued already, or
-/// flags the root.
-///
-/// # Safety
-///
-/// - As for [`header`]; `IS_ROOT` tells which of the two vtables the waker has.
-#[inline]
-unsafe fn wake<const IS_ROOT: bool>(data: *const ()) {
-    // SAFETY: the caller's contract.
-    let header = unsafe { header(data) };
-    let Some(state) = header.state_for_wake() else {
-        return;
-    };
-    // SAFETY: `shared` outlives every header (module docs).
-    let shared = unsafe { &*header.shared };
-    if IS_ROOT {
-        shared.root_woken.set(true);
-        return;
-    }
-    if state & QUEUED != 0 {
-        return;
-    }
-    header.state.set(state | QUEUED);
-    let queue = if shared.polling.get() {
-        &shared.deferred
-    } else {
-        &shared.ready
-    };
-    // SAFETY: `data` is a task header (the waker has `VTABLE`) derived from a reference to its
-    // whole slot (every `VTABLE` waker is made from a queued pointer, see `poll_task`), and it
-    // was not `QUEUED`, so it is in no queue.
-    unsafe { queue.push(data.cast()) };
-}
-
-/// The vtable's `clone`: one more counted waker for the same task.
-///
-/// # Safety
-///
-/// - `data` is the data pointer of one of this module's wakers (the `RawWakerVTable`
-///   contract: only `Waker` calls it, with its own data), as [`header`] requires; `IS_ROOT`
-///   tells which vtable.
-unsafe fn clone_waker<const IS_ROOT: bool>(data: *const ()) -> RawWaker {
-    // SAFETY: called by `Waker::clone` on one of our wakers (the vtable's contract).
-    let header = unsafe { header(data) };
-    header
-        .wakers
-        .set(header.wakers.get().checked_add(1).expect("too many wakers"));
-    RawWaker::new(data, if IS_ROOT { &ROOT_VTABLE } else { &VTABLE })
-}
-
-/// The vtable's `wake`: wakes the task and gives up one counted waker.
-///
-/// # Safety
-///
-/// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
-///   requires; the waker is consumed.
-unsafe fn wake_waker<const IS_ROOT: bool>(data: *const ()) {
-    // SAFETY: called by `Waker::wake` on one of our (counted) wakers.
-    unsafe { wake::<IS_ROOT>(data) };
-    // Given up after the wake: if the wake panics, the count stays up and the executor leaks
-    // its allocations rather than free them while the wake still borrows the header.
-    // SAFETY: as above; the header is alive (this waker is still counted).
-    let header = unsafe { header(data) };
-    header.wakers.set(header.wakers.get() - 1);
-}
-
-/// The vtable's `wake_by_ref`: wakes the task.
-///
-/// # Safety
-///
-/// - `data` is the data pointer of one of this module's wakers, as [`header`] requires.
-unsafe fn wake_by_ref_waker<const IS_ROOT: bool>(data: *const ()) {
-    // SAFETY: called by `Waker::wake_by_ref` on one of our wakers.
-    unsafe { wake::<IS_ROOT>(data) };
-}
-
-/// The vtable's `drop`: gives up one counted waker.
-///
-/// # Safety
-///
-/// - `data` is the data pointer of one of this module's counted wakers, as [`header`]
-///   requires; the waker is not used again.
-unsafe fn drop_waker(data: *const ()) {
-    // SAFETY: called by `Waker::drop` on one of our (counted) wakers, so `data` points at a
-    // header (see `header`); only its immutable `owner` is read before the thread check.
-    let header = unsafe { &*data.cast::<Header>() };
-    if header.owner != current_thread() {
-        if std::thread::panicking() {
-            // Dropped on a foreign thread while unwinding (after its `wake_by_ref` panicked
-            // there, say): a second panic would abort. The count stays up, so the executor
-            // leaks its allocations rather than free them under this waker.
-            return;
-        }
-        wrong_thread();
-    }
-    header.wakers.set(header.wakers.get() - 1);
-}
-
-/// The uncounted waker `run` lends to a poll: it is borrowed by the `Context` only.
-///
-/// `header` must be a task header derived from a reference to its whole slot (with `VTABLE`)
-/// or the root header (with `ROOT_VTABLE`).
-#[inline]
-fn borrowed_waker(header: *const Header, vtable: &'static RawWakerVTable) -> ManuallyDrop<Waker> {
-    let raw = RawWaker::new(header.cast(), vtable);
-    // SAFETY: `raw` satisfies the RawWakerVTable contract: the data is a header pointer of the
-    // kind the vtable's functions expect, and the header outlives the returned waker's borrow
-    // by the poll (it lives in the executor's allocations). It is never dropped, so it is not
-    // counted.
-    ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
-}
-
 impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
     fn spawn(&self, arg: A) {
         assert!(
@@ -619,7 +298,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
     }
 }
 
-impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
     fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
         let shared = self.shared();
         assert!(
@@ -685,10 +364,6 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Run<A> for Executor<F, G> {
         shared.deferred.clear();
         shared.clean.set(true);
         end
-    }
-
-    fn task_size(&self) -> usize {
-        size_of::<F>()
     }
 }
 
