@@ -65,6 +65,10 @@ use proc_macro::TokenStream;
 ///   written.
 /// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
 /// - `yield_now()`: lets the other connections run.
+/// - `next_request()`: waits until `buf` holds the next request's first byte (`true`) or the
+///   peer closed the connection between requests (`false`; a close in the middle of a
+///   request stays `UnexpectedEof`). As `while next_request() { … }` it serves until the
+///   client closes; as `let NAME: bool = next_request();` it gives the answer.
 /// - `let NAME: TYPE = EXPR;`: computation; `TYPE` is required (the binding is a field of the
 ///   machine, so it implements `Default` and does not borrow; use a non-`Copy` binding by
 ///   reference or `.clone()` it: a field cannot be moved out). Any other statement without a

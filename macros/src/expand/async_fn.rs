@@ -50,7 +50,10 @@ pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
 /// Whether the scenario changes `buf` (so that its local is `mut`).
 fn reads_or_consumes(block: &Block) -> bool {
     block.stmts.iter().any(|stmt| match &stmt.kind {
-        StmtKind::ReadUntil { .. } | StmtKind::ReadExact { .. } | StmtKind::Consume { .. } => true,
+        StmtKind::ReadUntil { .. }
+        | StmtKind::ReadExact { .. }
+        | StmtKind::Consume { .. }
+        | StmtKind::NextRequest { .. } => true,
         StmtKind::If { arms, otherwise } => {
             arms.iter().any(|arm| reads_or_consumes(&arm.body))
                 || otherwise.as_ref().is_some_and(reads_or_consumes)
@@ -177,10 +180,10 @@ impl Emitter<'_> {
                 };
                 if computed {
                     // Evaluated once; its temporaries (`reply(&x).as_bytes()`) live through
-                    // the writes as the `match`'s scrutinee.
+                    // the writes as the `match`'s scrutinee (in parentheses: it may be a struct literal).
                     let bind = quote_spanned!(span=> let #bytes: &[u8] = #bytes;);
                     quote! {
-                        match #expr {
+                        match (#expr) {
                             #bytes => {
                                 #bind
                                 #write
@@ -201,6 +204,37 @@ impl Emitter<'_> {
                 quote!(#buf.consume(#len);)
             }
             StmtKind::YieldNow => quote!(::twinbench::yield_now().await;),
+            StmtKind::NextRequest { bind } => {
+                // The peer closing with `buf` empty is the end of its requests, not an error.
+                let open = quote! {
+                    if !#buf.is_empty() {
+                        true
+                    } else {
+                        match #io.read(#buf.spare_mut()?).await {
+                            ::core::result::Result::Ok(#n) => {
+                                #buf.filled_by(#n);
+                                true
+                            }
+                            ::core::result::Result::Err(::twinbench::ConnError::UnexpectedEof) => false,
+                            ::core::result::Result::Err(error) => {
+                                return ::core::result::Result::Err(error);
+                            }
+                        }
+                    }
+                };
+                match bind {
+                    Some(bind) => {
+                        let Binding {
+                            ident,
+                            mutability,
+                            ty,
+                            ..
+                        } = &self.bindings[*bind];
+                        quote!(let #mutability #ident: #ty = #open;)
+                    }
+                    None => quote!(let _ = #open;),
+                }
+            }
             StmtKind::Return => quote_spanned!(span=> return ::core::result::Result::Ok(());),
             StmtKind::Let { bind, init } => {
                 let Binding {

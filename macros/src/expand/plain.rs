@@ -168,7 +168,8 @@ pub trait RenderPlain {
             | StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
-            | StmtKind::YieldNow => unreachable!("rendered by each back end"),
+            | StmtKind::YieldNow
+            | StmtKind::NextRequest { .. } => unreachable!("rendered by each back end"),
         }
     }
 }

@@ -51,6 +51,8 @@ pub enum BindingKind {
     ReadUntil,
     /// `for NAME in a..b`
     LoopVar,
+    /// `let NAME: bool = next_request();`, or the hidden one of `while next_request()`.
+    NextRequest,
 }
 
 /// A `{ … }` of scenario statements.
@@ -93,6 +95,12 @@ pub enum StmtKind {
     },
     /// `yield_now();`: a wait point.
     YieldNow,
+    /// `let NAME: bool = next_request();` (or the step alone): a wait point, until `buf`
+    /// holds a byte (`true`) or the peer closed the connection between requests (`false`).
+    /// `while next_request() { … }` is a `loop` that begins with one and leaves on `false`.
+    NextRequest {
+        bind: Option<BindingId>,
+    },
     /// `let NAME: TYPE = EXPR;` without I/O.
     Let {
         bind: BindingId,
@@ -179,6 +187,7 @@ impl StmtKind {
                 | StmtKind::ReadExact { .. }
                 | StmtKind::Write { .. }
                 | StmtKind::YieldNow
+                | StmtKind::NextRequest { .. }
         )
     }
 

@@ -19,9 +19,19 @@ use crate::internals::ast::{
 use crate::internals::ctxt::Ctxt;
 use crate::internals::source::Source;
 
-/// The five step names. A call of one of these bare names where a step may stand (a statement
-/// of its own, or a `let` initializer) is that step.
-pub const STEPS: [&str; 5] = ["read_until", "read_exact", "write", "consume", "yield_now"];
+/// The step names. A call of one of these bare names where a step may stand (a statement of
+/// its own, or a `let` initializer) is that step.
+pub const STEPS: [&str; 6] = [
+    "read_until",
+    "read_exact",
+    "write",
+    "consume",
+    "yield_now",
+    "next_request",
+];
+
+/// The hidden binding of `while next_request() { … }`: no user name can be it.
+const OPEN: &str = "__twinbench_open";
 
 /// The rule for "unknown step": where a step may stand, a call of a bare name that looks like
 /// a step (`read`, `read_*`, `write_*`, `consume_*`, `yield`, `yield_*`) but is none of the five
@@ -58,6 +68,7 @@ enum StepCall {
     Write(UserExpr),
     Consume(UserExpr),
     YieldNow,
+    NextRequest,
 }
 
 impl StepCall {
@@ -68,6 +79,7 @@ impl StepCall {
             StepCall::Write(_) => "write",
             StepCall::Consume(_) => "consume",
             StepCall::YieldNow => "yield_now",
+            StepCall::NextRequest => "next_request",
         }
     }
 }
@@ -347,6 +359,10 @@ impl BodyParser<'_> {
                     assign: None,
                 }
             }
+            Ok(Some(StepCall::NextRequest)) => {
+                let bind = self.declare(ident, mutability, ty, BindingKind::NextRequest, &source);
+                StmtKind::NextRequest { bind: Some(bind) }
+            }
             Ok(None) => {
                 let init = UserExpr::new(*init.expr);
                 let bind = self.declare(ident, mutability, ty, BindingKind::Let, &source);
@@ -405,8 +421,8 @@ impl BodyParser<'_> {
                     name,
                     format_args!(
                         "unknown step `{name_str}`; expected one of `read_until`, `read_exact`, \
-                         `write`, `consume`, `yield_now` (call a function of your own with this \
-                         name by its path: `self::{name_str}(…)`)"
+                         `write`, `consume`, `yield_now`, `next_request` (call a function of your \
+                         own with this name by its path: `self::{name_str}(…)`)"
                     ),
                 );
                 return Err(());
@@ -435,7 +451,9 @@ impl BodyParser<'_> {
                 return wrong_arity("one argument: how many bytes to discard from `buf`");
             }
             ("yield_now", []) => StepCall::YieldNow,
-            _ => return wrong_arity("no arguments: `yield_now()`"),
+            ("yield_now", _) => return wrong_arity("no arguments: `yield_now()`"),
+            ("next_request", []) => StepCall::NextRequest,
+            _ => return wrong_arity("no arguments: `next_request()`"),
         };
         Ok(Some(step))
     }
@@ -484,6 +502,7 @@ impl BodyParser<'_> {
                             StepCall::Write(bytes) => StmtKind::Write { bytes },
                             StepCall::Consume(len) => StmtKind::Consume { len },
                             StepCall::YieldNow => StmtKind::YieldNow,
+                            StepCall::NextRequest => StmtKind::NextRequest { bind: None },
                         };
                         Some(stmt_of(kind, source))
                     }
@@ -771,6 +790,11 @@ impl BodyParser<'_> {
             ..
         } = expr;
         let source = self.source(quote!(#label #while_token #cond));
+        if matches!(&*cond, Expr::Call(call) if call.args.is_empty()
+            && bare_call_name(call).is_some_and(|name| name == "next_request"))
+        {
+            return Some(self.while_next_request(label, body, source));
+        }
         if let Expr::Let(condition) = *cond {
             // `loop { match EXPR { PAT => { … } _ => break } }`
             let body = self.block(body.stmts);
@@ -800,6 +824,42 @@ impl BodyParser<'_> {
                 source,
             )
         })
+    }
+
+    /// `while next_request() { … }`: `loop { let open: bool = next_request(); if !open {
+    /// break; } … }`, with a hidden `open`.
+    fn while_next_request(
+        &mut self,
+        label: Option<syn::Label>,
+        body: syn::Block,
+        source: Source,
+    ) -> Stmt {
+        let open = Ident::new(OPEN, source.span);
+        let ty: Type = syn::parse_quote_spanned!(source.span=> bool);
+        let bind = self.declare(open.clone(), None, ty, BindingKind::NextRequest, &source);
+        let wait = stmt_of(StmtKind::NextRequest { bind: Some(bind) }, source.clone());
+        let leave = stmt_of(
+            StmtKind::If {
+                arms: vec![IfArm {
+                    cond: UserExpr::new(syn::parse_quote!(!#open)),
+                    body: Block {
+                        stmts: vec![stmt_of(StmtKind::Break(jump(None)), source.clone())],
+                    },
+                    source: source.clone(),
+                }],
+                otherwise: None,
+            },
+            source.clone(),
+        );
+        let mut stmts = vec![wait, leave];
+        stmts.extend(self.block(body.stmts).stmts);
+        stmt_of(
+            StmtKind::Loop {
+                label,
+                body: Block { stmts },
+            },
+            source,
+        )
     }
 
     fn loop_stmt(&mut self, expr: ExprLoop) -> Option<Stmt> {

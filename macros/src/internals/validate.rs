@@ -46,6 +46,13 @@ pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checke
     check_signature(&cx, &scenario.sig);
     for binding in &scenario.bindings {
         check_binding(&cx, &binding.ident, &binding.ty);
+        if binding.kind == BindingKind::NextRequest && !is_bool(&binding.ty) {
+            cx.error_spanned_by(
+                &binding.ty,
+                "`next_request` says whether a request follows: write \
+                 `let NAME: bool = next_request();`",
+            );
+        }
         if binding.kind == BindingKind::ReadUntil && !is_usize(&binding.ty) {
             cx.error_spanned_by(
                 &binding.ty,
@@ -380,6 +387,12 @@ impl Validator<'_> {
                 plain
             }
             StmtKind::YieldNow => wait,
+            StmtKind::NextRequest { bind } => {
+                if let Some(bind) = *bind {
+                    self.declare(bind);
+                }
+                wait
+            }
             StmtKind::Let { bind, init } => {
                 self.expr(init);
                 self.declare(*bind);
@@ -612,6 +625,10 @@ fn check_binding_name(cx: &Ctxt, ident: &Ident) {
             format_args!("`{ident}` cannot name a scenario binding"),
         );
     }
+}
+
+fn is_bool(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("bool"))
 }
 
 fn is_usize(ty: &Type) -> bool {

@@ -8,6 +8,7 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 use super::{
     CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, ROUTED, STEP_ARGUMENTS,
+    UNTIL_CLOSE,
 };
 use crate::expand;
 
@@ -89,7 +90,7 @@ fn yields_into_waits() {
 ];
 
 /// The valid scenarios the corpus mutates (with the [`MORE`] below).
-const VALID: [&Example; 8] = [
+const VALID: [&Example; 9] = [
     &ECHO,
     &KEEPALIVE,
     &FRAMED,
@@ -98,6 +99,7 @@ const VALID: [&Example; 8] = [
     &STEP_ARGUMENTS,
     &JUMPS,
     &MATCHING,
+    &UNTIL_CLOSE,
 ];
 
 /// Tokens the mutations insert.
@@ -167,6 +169,9 @@ const POOL: &[&str] = &[
     "continue 'outer;",
     "return;",
     "=>",
+    "next_request",
+    "while next_request() { read_until(b'\\n'); }",
+    "let open: bool = next_request();",
     "Some(x)",
     "if let Some(x) = f() { write(b\"x\"); }",
     "while let Some(x) = f() { write(&[x]); }",

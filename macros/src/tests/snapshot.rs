@@ -1,13 +1,13 @@
 //! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
 //! `macros/tests/expand/NAME.rs` (`echo`, `keepalive`, a control-flow scenario, computed
-//! step arguments, jumps and
-//! matching), formatted
+//! step arguments, jumps, matching
+//! and serving until the client closes), formatted
 //! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
 //! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 
-use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS};
+use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS, UNTIL_CLOSE};
 use crate::expand;
 
 fn expanded(example: &Example) -> String {
@@ -72,4 +72,9 @@ fn jumps_expansion() {
 #[test]
 fn matching_expansion() {
     check_snapshot(&MATCHING);
+}
+
+#[test]
+fn until_close_expansion() {
+    check_snapshot(&UNTIL_CLOSE);
 }

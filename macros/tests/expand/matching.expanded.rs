@@ -90,7 +90,7 @@ impl Matching {
                 }
             }
             line => {
-                match line {
+                match (line) {
                     bytes => {
                         let bytes: &[u8] = bytes;
                         let mut written = 0;
@@ -230,7 +230,7 @@ impl ::twinbench::Machine for MatchingMachine {
                                     self.state = MatchingState::Write2;
                                 }
                                 line => {
-                                    match line {
+                                    match (line) {
                                         bytes => {
                                             let bytes: &[u8] = bytes;
                                             let mut written = 0;

@@ -73,7 +73,7 @@ impl StepArguments {
                 }
             }
         };
-        match reply(&buf.filled()[..end]).as_bytes() {
+        match (reply(&buf.filled()[..end]).as_bytes()) {
             bytes => {
                 let bytes: &[u8] = bytes;
                 let mut written = 0;
@@ -157,7 +157,7 @@ impl ::twinbench::Machine for StepArgumentsMachine {
                         ::core::option::Option::Some(found) => {
                             self.held.clear();
                             self.end = found;
-                            match reply(&self.buf.filled()[..self.end]).as_bytes() {
+                            match (reply(&self.buf.filled()[..self.end]).as_bytes()) {
                                 bytes => {
                                     let bytes: &[u8] = bytes;
                                     let mut written = 0;

@@ -149,6 +149,10 @@ impl Emitter<'_> {
                         format!("Waits in {at} until `buf` holds enough bytes.")
                     }
                     StmtKind::Write { .. } => format!("Waits in {at} until every byte is written."),
+                    StmtKind::NextRequest { .. } => format!(
+                        "Waits in {at} until `buf` holds the next request's first byte, or the \
+                         peer closed the connection."
+                    ),
                     _ => format!("Resumes after {at}, which let the other connections run."),
                 }
             }
@@ -280,6 +284,35 @@ impl Emitter<'_> {
                     }
                 }
             }
+            StmtKind::NextRequest { bind } => {
+                let store = bind.map(|bind| self.store(bind, found));
+                let open = match bind {
+                    Some(_) => found.to_token_stream(),
+                    None => quote!(_),
+                };
+                let goto = self.goto(next);
+                // The peer closing with `buf` empty is the end of its requests, not an error.
+                quote! {
+                    {
+                        let #open = if !self.buf.is_empty() {
+                            true
+                        } else {
+                            match ::core::task::ready!(#io.poll_read(self.buf.spare_mut()?)) {
+                                ::core::result::Result::Ok(#n) => {
+                                    self.buf.filled_by(#n);
+                                    true
+                                }
+                                ::core::result::Result::Err(::twinbench::ConnError::UnexpectedEof) => false,
+                                ::core::result::Result::Err(error) => {
+                                    return ::core::task::Poll::Ready(::core::result::Result::Err(error));
+                                }
+                            }
+                        };
+                        #store
+                        #goto
+                    }
+                }
+            }
             // Entering `Yield` deferred and returned `Pending` (see `goto`); resuming continues
             // at the next node, which may itself be a state (another wait).
             _ => {
@@ -327,7 +360,7 @@ impl Emitter<'_> {
                 let expr = self.expr(expr);
                 let bind = quote_spanned!(span=> let #bytes: &[u8] = #bytes;);
                 quote! {
-                    match #expr {
+                    match (#expr) {
                         #bytes => {
                             #bind
                             let mut #written = 0;
@@ -519,7 +552,8 @@ impl Emitter<'_> {
             StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
-            | StmtKind::YieldNow => unreachable!("a wait is never a plain statement"),
+            | StmtKind::YieldNow
+            | StmtKind::NextRequest { .. } => unreachable!("a wait is never a plain statement"),
             _ => self.plain(stmt),
         }
     }

@@ -120,7 +120,9 @@ impl Slots {
     pub fn block(&mut self, checked: &Checked, block: &Block) {
         for stmt in &block.stmts {
             match &stmt.kind {
-                StmtKind::Let { bind: id, .. } => self.binding_field(checked, *id),
+                StmtKind::Let { bind: id, .. } | StmtKind::NextRequest { bind: Some(id) } => {
+                    self.binding_field(checked, *id)
+                }
                 StmtKind::Write { bytes } => {
                     self.writes = true;
                     if bytes.computed {
@@ -196,6 +198,7 @@ impl Slots {
                 StmtKind::ReadExact { .. }
                 | StmtKind::Consume { .. }
                 | StmtKind::YieldNow
+                | StmtKind::NextRequest { bind: None }
                 | StmtKind::Compute { .. }
                 | StmtKind::Break(_)
                 | StmtKind::Continue(_)

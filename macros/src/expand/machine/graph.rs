@@ -135,7 +135,8 @@ impl<'a> Graph<'a> {
             StmtKind::ReadUntil { .. }
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
-            | StmtKind::YieldNow => self.push(Node::Wait { stmt, next }, order),
+            | StmtKind::YieldNow
+            | StmtKind::NextRequest { .. } => self.push(Node::Wait { stmt, next }, order),
             // `validate` resolved each jump to a loop around it, all of them lowered here.
             StmtKind::Break(jump) => self
                 .loops

@@ -246,6 +246,7 @@ impl Graph<'_> {
                 StmtKind::ReadExact { .. } => "ReadExact",
                 StmtKind::Write { .. } => "Write",
                 StmtKind::YieldNow => "Yield",
+                StmtKind::NextRequest { .. } => "NextRequest",
                 StmtKind::Consume { .. } => "Consume",
                 StmtKind::Let { .. } => "Let",
                 StmtKind::Compute { .. } => "Run",
