@@ -76,7 +76,7 @@ pub mod prelude {
 /// part of the documented API, and free to change with the macro.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::scenario::{ClientBytes, Delimiter};
+    pub use crate::scenario::{ClientBytes, Delimiter, exchanges_for_conn};
 }
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -110,10 +110,19 @@ impl Client {
     /// A lock-step client: sends each request of `exchanges` only after the whole reply to the
     /// previous one arrived.
     pub fn exchanges(exchanges: &[(&[u8], &[u8])]) -> Self {
+        Self::exchanges_of(exchanges.iter().copied())
+    }
+
+    /// [`Client::exchanges`] of any byte containers (a function of the connection index may
+    /// make them: `client(exchanges = |conn| …)`).
+    pub fn exchanges_of<R: AsRef<[u8]>, P: AsRef<[u8]>>(
+        exchanges: impl IntoIterator<Item = (R, P)>,
+    ) -> Self {
         let mut send = Vec::new();
         let mut expect = Vec::new();
-        let mut gates = Vec::with_capacity(exchanges.len());
+        let mut gates = Vec::new();
         for (request, reply) in exchanges {
+            let (request, reply) = (request.as_ref(), reply.as_ref());
             send.extend_from_slice(request);
             gates.push(Gate {
                 upto: send.len(),
@@ -195,6 +204,19 @@ where
     fn for_conn(&self, conn: usize) -> Cow<'static, [u8]> {
         self(conn).into()
     }
+}
+
+/// `client(exchanges = |conn| …)`: the lock-step client the closure makes for connection
+/// `conn` (at setup, once per connection).
+#[doc(hidden)]
+pub fn exchanges_for_conn<F, E, R, P>(exchanges: F, conn: usize) -> Client
+where
+    F: Fn(usize) -> E,
+    E: IntoIterator<Item = (R, P)>,
+    R: AsRef<[u8]>,
+    P: AsRef<[u8]>,
+{
+    Client::exchanges_of(exchanges(conn))
 }
 
 /// What `read_until(…)` accepts as a delimiter: a byte or a byte string.

@@ -49,7 +49,9 @@ use proc_macro::TokenStream;
 ///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index. The client sends
 ///   everything at once.
 /// - `client(exchanges = [(REQUEST, REPLY), …])` instead: a lock-step client that sends each
-///   request only after the whole reply to the previous one arrived.
+///   request only after the whole reply to the previous one arrived; or
+///   `exchanges = |conn| …`, a closure of the connection index returning an iterator of
+///   `(request, reply)` pairs of any `AsRef<[u8]>` (evaluated at setup).
 /// - `trickle = N` inside `client(…)`: the client delivers at most `N` request bytes per read.
 ///
 /// # Steps

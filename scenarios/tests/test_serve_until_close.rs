@@ -63,3 +63,35 @@ fn a_close_in_the_middle_of_a_request_is_still_an_error() {
     }
     assert_eq!(differential.run().unwrap(), 203);
 }
+
+/// A lock-step client whose exchanges are a function of the connection index: connection
+/// `conn` makes `conn + 1` requests, and the server serves them all until the close.
+#[scenario(
+    connections = 4,
+    buffer = 32,
+    client(exchanges = |conn| (0..=conn).map(|i| {
+        let line = format!("request {i}\n").into_bytes();
+        (line.clone(), line)
+    }))
+)]
+pub fn exchanges_per_connection() {
+    while next_request() {
+        let end: usize = read_until(b'\n');
+        write(&buf[..end]);
+        consume(end);
+    }
+}
+
+#[test]
+fn exchanges_as_a_function_of_the_connection_index() {
+    let client = exchanges_per_connection().client(2);
+    assert_eq!(
+        &client.expect[..],
+        b"request 0\nrequest 1\nrequest 2\n",
+        "connection 2 makes three requests"
+    );
+    let networks = Differential::new(&exchanges_per_connection())
+        .run()
+        .unwrap_or_else(|divergence| panic!("{divergence}"));
+    assert_eq!(networks, 203);
+}

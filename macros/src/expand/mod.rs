@@ -108,6 +108,9 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
         ClientSpec::Exchanges(exchanges) => quote_spanned! {first_span(exchanges)=>
             ::twinbench::Client::exchanges(&(#exchanges))
         },
+        ClientSpec::ExchangesPerConn(exchanges) => quote_spanned! {first_span(exchanges)=>
+            ::twinbench::__private::exchanges_for_conn(#exchanges, #conn)
+        },
     };
     let client = match &args.trickle {
         Some(bytes) => quote_spanned!(first_span(bytes)=> #client.trickle(#bytes)),

@@ -44,6 +44,9 @@ pub enum ClientSpec {
     Bytes { send: Expr, expect: Expr },
     /// `exchanges = …`: sends each request after the previous reply arrived.
     Exchanges(Expr),
+    /// `exchanges = |conn| …`: the same, with the exchanges a closure makes of the connection
+    /// index (at setup, once per connection).
+    ExchangesPerConn(Expr),
 }
 
 /// One `key = value` (or `client(…)`), as written.
@@ -213,7 +216,11 @@ fn client_args(cx: &Ctxt, key: kw::client, args: Vec<ClientArg>) -> (ClientSpec,
                 "a lock-step client's bytes are its `exchanges = …`; drop `send`/`expect`",
             );
         }
-        return (ClientSpec::Exchanges(exchanges), trickle);
+        let spec = match exchanges {
+            Expr::Closure(_) => ClientSpec::ExchangesPerConn(exchanges),
+            _ => ClientSpec::Exchanges(exchanges),
+        };
+        return (spec, trickle);
     }
     let send = send.unwrap_or_else(|| {
         cx.error_spanned_by(

@@ -14,11 +14,14 @@ impl ::twinbench::Scenario for UntilClose {
         ::twinbench::Config {
             connections: 3,
             buffer: 32,
-            requests: 2,
+            requests: 1,
         }
     }
     fn client(&self, conn: usize) -> ::twinbench::Client {
-        ::twinbench::Client::exchanges(&([(b"a\n", b"a\n"), (b"bb\n", b"bb\n")]))
+        ::twinbench::__private::exchanges_for_conn(
+            |conn| (0..=conn).map(|_| (b"a\n", b"a\n")),
+            conn,
+        )
     }
     fn machine(&self) -> UntilCloseMachine {
         UntilCloseMachine {
@@ -87,9 +90,9 @@ pub struct UntilCloseMachine {
     state: UntilCloseState,
     /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
     buf: ::twinbench::RecvBuf<32>,
-    /// From `while next_request()` (line 11).
+    /// From `while next_request()` (line 12).
     __twinbench_open: bool,
-    /// From `let end: usize = read_until(b'\n');` (line 12).
+    /// From `let end: usize = read_until(b'\n');` (line 13).
     end: usize,
     /// Bytes of the current `write(…)` written so far.
     written: usize,
@@ -97,11 +100,11 @@ pub struct UntilCloseMachine {
 /// The states of [`UntilCloseMachine`]: one per wait point of `until_close`, named after its step (and what it waits for, where the step's argument is one name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UntilCloseState {
-    /// Waits in `while next_request()` (line 11) until `buf` holds the next request's first byte, or the peer closed the connection.
+    /// Waits in `while next_request()` (line 12) until `buf` holds the next request's first byte, or the peer closed the connection.
     NextRequest,
-    /// Waits in `let end: usize = read_until(b'\n');` (line 12) until `buf` holds the delimiter.
+    /// Waits in `let end: usize = read_until(b'\n');` (line 13) until `buf` holds the delimiter.
     ReadUntil,
-    /// Waits in `write(&buf[..end]);` (line 13) until every byte is written.
+    /// Waits in `write(&buf[..end]);` (line 14) until every byte is written.
     Write,
 }
 #[automatically_derived]
