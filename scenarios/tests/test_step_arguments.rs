@@ -143,3 +143,23 @@ fn a_temporary_borrowed_across_the_wait_lives_through_it() {
     }
     check(&temporary());
 }
+
+/// A binding whose type has no `Default` (`[u8; 1024]`, past the 32 of `[T; N]: Default`)
+/// lives across a wait.
+#[scenario(
+    connections = 3,
+    buffer = 16,
+    client(send = b"a\n", expect = b"1024 x")
+)]
+pub fn large_array() {
+    let block: [u8; 1024] = [b'x'; 1024];
+    read_until(b'\n');
+    let pair: ([u8; 40], usize) = ([1; 40], block.len());
+    yield_now();
+    write(format!("{} {}", pair.1, block[1023] as char).as_bytes());
+}
+
+#[test]
+fn a_binding_without_default_lives_across_a_wait() {
+    check(&large_array());
+}

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::Type;
 use syn::ext::IdentExt;
 
 use crate::expand::plain::first_span;
@@ -81,7 +82,7 @@ impl Slots {
         let ty = &binding.ty;
         let init = match binding.kind {
             BindingKind::LoopVar => quote!(0),
-            _ => quote_spanned!(first_span(ty)=> ::core::default::Default::default()),
+            _ => initial_value(ty),
         };
         let doc = match binding.kind {
             BindingKind::LoopVar => {
@@ -205,6 +206,25 @@ impl Slots {
                 | StmtKind::Return => {}
             }
         }
+    }
+}
+
+/// The value a binding's field holds before its `let` runs: `Default::default()`, built up
+/// through arrays (of any length, where `[T; N]: Default` stops at 32) and tuples. Setup only:
+/// no cost per resume.
+fn initial_value(ty: &Type) -> TokenStream {
+    match ty {
+        Type::Array(array) => {
+            let element = initial_value(&array.elem);
+            quote_spanned!(first_span(ty)=> ::core::array::from_fn(|_| #element))
+        }
+        Type::Tuple(tuple) if !tuple.elems.is_empty() => {
+            let elements = tuple.elems.iter().map(initial_value);
+            quote!((#(#elements,)*))
+        }
+        Type::Paren(paren) => initial_value(&paren.elem),
+        Type::Group(group) => initial_value(&group.elem),
+        _ => quote_spanned!(first_span(ty)=> ::core::default::Default::default()),
     }
 }
 
