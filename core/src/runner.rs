@@ -370,6 +370,7 @@ where
 {
     fn reset(&mut self) {
         self.net.reset();
+        self.reactor.reset();
     }
     fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.net, self.executor);
@@ -432,6 +433,9 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
             _: &mut core::task::Context<'_>,
             _: &[u8],
         ) -> core::task::Poll<Result<usize, ConnError>> {
+            unreachable!("never polled")
+        }
+        fn defer(&mut self, _: &mut core::task::Context<'_>) {
             unreachable!("never polled")
         }
     }

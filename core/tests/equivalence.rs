@@ -125,9 +125,9 @@ impl Scenario for Forever {
     fn machine(&self) -> ForeverMachine {
         ForeverMachine
     }
-    async fn serve<'a, C: AsyncIo + 'a>(&'a self, _io: &'a mut C) -> Result<(), ConnError> {
+    async fn serve<'a, C: AsyncIo + 'a>(&'a self, io: &'a mut C) -> Result<(), ConnError> {
         loop {
-            twinbench::yield_now().await;
+            io.yield_now().await;
         }
     }
 }

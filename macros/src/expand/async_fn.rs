@@ -139,7 +139,7 @@ impl Emitter<'_> {
                 let len = self.expr(len);
                 quote!(#buf.consume(#len);)
             }
-            StmtKind::YieldNow => quote!(::twinbench::yield_now().await;),
+            StmtKind::YieldNow => quote!(#io.yield_now().await;),
             StmtKind::Let { bind, init } => {
                 let Binding {
                     ident,
