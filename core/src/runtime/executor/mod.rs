@@ -27,6 +27,7 @@ use core::future::Future;
 use core::task::Waker;
 
 pub mod boxed;
+pub mod external;
 pub mod noalloc;
 
 use crate::round::RunEnd;
