@@ -29,7 +29,7 @@ pub trait AnyScenario {
     fn future_size(&self) -> usize;
 }
 
-impl<S: Scenario> AnyScenario for S {
+impl<S: Scenario + 'static> AnyScenario for S {
     fn name(&self) -> &'static str {
         Scenario::name(self)
     }

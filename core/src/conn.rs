@@ -118,6 +118,12 @@ pub trait AsyncIo {
         Read { io: self, buf }
     }
 
+    /// Asks for `cx`'s waker to be woken after the next poll of the network even without an
+    /// event (`yield_now()`): the async twin of [`Io::defer`]. The source, not the executor,
+    /// holds the waker until then, so the task resumes after the next poll whichever executor
+    /// runs it (one that re-polls a self-woken task at once would otherwise resume it before).
+    fn defer(&mut self, cx: &mut Context<'_>);
+
     /// Writes a prefix of `buf`: `io.write(buf).await?`.
     #[inline]
     fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self>
@@ -125,6 +131,19 @@ pub trait AsyncIo {
         Self: Sized,
     {
         Write { io: self, buf }
+    }
+
+    /// Lets the other connections run, resuming after the next poll of the network:
+    /// `io.yield_now().await` ([`defer`](AsyncIo::defer), then `Pending` once).
+    #[inline]
+    fn yield_now(&mut self) -> YieldNow<'_, Self>
+    where
+        Self: Sized,
+    {
+        YieldNow {
+            io: self,
+            yielded: false,
+        }
     }
 }
 
@@ -162,32 +181,24 @@ impl<T: AsyncIo> Future for Write<'_, T> {
     }
 }
 
-/// Lets the other connections run: resumes after the next poll of the network.
-///
-/// The async twin of [`Io::defer`]. It wakes its own task while it is being polled; both
-/// executors run such a task again only after the next poll, as the driver does for a deferred
-/// machine.
-#[inline]
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-/// Future of [`yield_now`].
+/// Future of [`AsyncIo::yield_now`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow {
+pub struct YieldNow<'a, T> {
+    io: &'a mut T,
     yielded: bool,
 }
 
-impl Future for YieldNow {
+impl<T: AsyncIo> Future for YieldNow<'_, T> {
     type Output = ();
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.yielded {
             return Poll::Ready(());
         }
-        self.yielded = true;
-        cx.waker().wake_by_ref();
+        this.yielded = true;
+        this.io.defer(cx);
         Poll::Pending
     }
 }

@@ -58,7 +58,7 @@ pub mod scenario;
 pub mod trace;
 
 pub use any::AnyScenario;
-pub use conn::{AsyncIo, ConnError, Io, RecvBuf, yield_now};
+pub use conn::{AsyncIo, ConnError, Io, RecvBuf};
 pub use net::{Fault, Faults, NetModel};
 pub use round::RunEnd;
 pub use runner::{Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};

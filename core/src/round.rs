@@ -2,9 +2,11 @@
 //!
 //! One round is: accept while the listener is ready; run every queued connection until it
 //! finishes or would block; poll once; queue the connections the events name, then those that
-//! deferred themselves (`yield_now()`). The poll-loop [`driver`](crate::driver) and both
-//! executors in [`executor`](crate::runtime::executor) keep these rounds, so both twins make the same
-//! number of polls; each returns a [`RunEnd`].
+//! deferred themselves (`yield_now()`: the driver keeps them, and on the async side the
+//! [`reactor`](crate::runtime::reactor) keeps their wakers, whatever the executor). The
+//! poll-loop [`driver`](crate::driver) and every executor in
+//! [`executor`](crate::runtime::executor) keep these rounds, so both twins make the same number
+//! of polls; each returns a [`RunEnd`].
 //!
 //! May import nothing of the crate: both twins' loops import it.
 

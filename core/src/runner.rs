@@ -10,6 +10,8 @@
 //! does not import.
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
 use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
@@ -29,21 +31,73 @@ pub enum Variant {
     Manual,
     /// The generated async fn on the no-alloc executor.
     Async,
+    /// The generated async fn boxed, on the no-alloc executor (its embedded wakers and
+    /// intrusive queue): what boxing alone costs, the first step from `async` to
+    /// `async-box-arc`.
+    AsyncBox,
     /// The generated async fn on the conventional executor (boxed futures, `Arc` wakers).
     AsyncBoxArc,
+    /// The generated async fn on tokio's current-thread runtime, spawned with
+    /// `LocalSet::spawn_local`. Needs the crate's `tokio` feature.
+    AsyncTokio,
+    /// The generated async fn on async-executor's `LocalExecutor` (smol's), run with
+    /// `try_tick`. Needs the crate's `smol` feature.
+    AsyncSmol,
+    /// The generated async fn on futures' `LocalPool`, run with `run_until_stalled`. Needs the
+    /// crate's `futures` feature.
+    AsyncFutures,
 }
 
 impl Variant {
-    /// Every variant, in report order.
-    pub const ALL: [Variant; 3] = [Variant::Manual, Variant::Async, Variant::AsyncBoxArc];
+    /// Every variant, in report order (also those not compiled in: see
+    /// [`is_compiled`](Variant::is_compiled)).
+    pub const ALL: [Variant; 7] = [
+        Variant::Manual,
+        Variant::Async,
+        Variant::AsyncBox,
+        Variant::AsyncBoxArc,
+        Variant::AsyncTokio,
+        Variant::AsyncSmol,
+        Variant::AsyncFutures,
+    ];
 
-    /// The name used in reports and bench ids: `manual`, `async`, `async-box-arc`.
+    /// The name used in reports and bench ids: `manual`, `async`, `async-box`,
+    /// `async-box-arc`, `async-tokio`, `async-smol`, `async-futures`.
     pub const fn name(self) -> &'static str {
         match self {
             Variant::Manual => "manual",
             Variant::Async => "async",
+            Variant::AsyncBox => "async-box",
             Variant::AsyncBoxArc => "async-box-arc",
+            Variant::AsyncTokio => "async-tokio",
+            Variant::AsyncSmol => "async-smol",
+            Variant::AsyncFutures => "async-futures",
         }
+    }
+
+    /// The cargo feature of this crate the variant needs, if any.
+    pub const fn feature(self) -> Option<&'static str> {
+        match self {
+            Variant::AsyncTokio => Some("tokio"),
+            Variant::AsyncSmol => Some("smol"),
+            Variant::AsyncFutures => Some("futures"),
+            Variant::Manual | Variant::Async | Variant::AsyncBox | Variant::AsyncBoxArc => None,
+        }
+    }
+
+    /// Whether this build can run the variant (its feature, if any, is on).
+    pub const fn is_compiled(self) -> bool {
+        match self {
+            Variant::AsyncTokio => cfg!(feature = "tokio"),
+            Variant::AsyncSmol => cfg!(feature = "smol"),
+            Variant::AsyncFutures => cfg!(feature = "futures"),
+            Variant::Manual | Variant::Async | Variant::AsyncBox | Variant::AsyncBoxArc => true,
+        }
+    }
+
+    /// The variants this build can run, in report order.
+    pub fn compiled() -> impl Iterator<Item = Variant> {
+        Variant::ALL.into_iter().filter(|v| v.is_compiled())
     }
 }
 
@@ -60,7 +114,11 @@ impl core::str::FromStr for Variant {
             .into_iter()
             .find(|v| v.name() == s)
             .ok_or_else(|| {
-                format!("unknown variant `{s}`; expected one of manual, async, async-box-arc")
+                let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
+                format!(
+                    "unknown variant `{s}`; expected one of {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -149,6 +207,14 @@ pub enum RunError {
     EmptyChunks,
     /// Syscall mode could not create its pipe.
     Syscalls(io::Error),
+    /// The variant's executor is not compiled in: build with the named cargo feature of
+    /// `twinbench`.
+    NotCompiled {
+        /// The variant asked for.
+        variant: Variant,
+        /// The feature that compiles it in.
+        feature: &'static str,
+    },
 }
 
 impl fmt::Display for RunError {
@@ -165,6 +231,10 @@ impl fmt::Display for RunError {
                 f.write_str("a chunked network needs chunks of at least 1 byte")
             }
             RunError::Syscalls(e) => write!(f, "syscall mode could not create its pipe: {e}"),
+            RunError::NotCompiled { variant, feature } => write!(
+                f,
+                "variant `{variant}` is not compiled in: enable twinbench's `{feature}` feature"
+            ),
         }
     }
 }
@@ -234,7 +304,10 @@ pub trait Run {
 
 /// Sets up `scenario` under `config` and hands the prepared run to `f`. Tracing is chosen by
 /// `T` ([`NoTrace`] or [`Traced`]).
-pub fn prepare<S: Scenario, T: Tracer, R>(
+///
+/// The scenario is `'static` (the macro's are unit structs) because tokio and futures spawn only
+/// `'static` futures: the connection task, the same for every variant, borrows it.
+pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     scenario: &S,
     config: &RunConfig,
     f: impl FnOnce(&mut dyn Run) -> R,
@@ -285,6 +358,18 @@ pub fn prepare<S: Scenario, T: Tracer, R>(
                 max_rounds,
             })
         }
+        Variant::AsyncBox => {
+            let reactor = Reactor::new(&net, connections);
+            let executor = executor::noalloc::Executor::new(connections, |stream| {
+                Box::pin(connection_task(scenario, stream)) as Pin<Box<dyn Future<Output = ()>>>
+            });
+            f(&mut AsyncRun {
+                net: &net,
+                reactor: &reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
         Variant::AsyncBoxArc => {
             let reactor = Reactor::new(&net, connections);
             let executor = executor::boxed::Executor::new(connections, |stream| {
@@ -297,11 +382,80 @@ pub fn prepare<S: Scenario, T: Tracer, R>(
                 max_rounds,
             })
         }
+        #[cfg(feature = "tokio")]
+        Variant::AsyncTokio => {
+            use crate::runtime::executor::external::{Rounds, tokio::Tokio};
+            // SAFETY: `scenario` and `net` outlive `reactor` and `executor`, declared after
+            // them and so dropped first, also when `f` unwinds (the first bullet); only the
+            // tasks and the reactor, both dropped by then, hold the references (the second).
+            let (scenario, net) = unsafe { (for_the_run(scenario), for_the_run(&net)) };
+            let reactor = Reactor::new(net, connections);
+            // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
+            let reactor = unsafe { for_the_run(&reactor) };
+            let executor = Rounds::new(Tokio::new(), |stream| connection_task(scenario, stream));
+            f(&mut AsyncRun {
+                net,
+                reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
+        #[cfg(feature = "smol")]
+        Variant::AsyncSmol => {
+            use crate::runtime::executor::external::{Rounds, smol::Smol};
+            let reactor = Reactor::new(&net, connections);
+            let executor = Rounds::new(Smol::new(), |stream| connection_task(scenario, stream));
+            f(&mut AsyncRun {
+                net: &net,
+                reactor: &reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
+        #[cfg(feature = "futures")]
+        Variant::AsyncFutures => {
+            use crate::runtime::executor::external::{Rounds, futures::Futures};
+            // SAFETY: as for tokio above.
+            let (scenario, net) = unsafe { (for_the_run(scenario), for_the_run(&net)) };
+            let reactor = Reactor::new(net, connections);
+            // SAFETY: as for tokio above.
+            let reactor = unsafe { for_the_run(&reactor) };
+            let executor = Rounds::new(Futures::new(), |stream| connection_task(scenario, stream));
+            f(&mut AsyncRun {
+                net,
+                reactor,
+                executor: &executor,
+                max_rounds,
+            })
+        }
+        #[cfg(not(all(feature = "tokio", feature = "smol", feature = "futures")))]
+        variant => {
+            let feature = variant
+                .feature()
+                .expect("only feature-gated variants are missing");
+            return Err(RunError::NotCompiled { variant, feature });
+        }
     })
 }
 
+/// `value` as a `'static` reference, for the runtimes that spawn only `'static` futures (tokio,
+/// futures): the runner owns what the tasks borrow for the whole run, and drops the tasks
+/// first.
+///
+/// # Safety
+///
+/// - Everything holding the returned reference, or one derived from it, is dropped before
+///   `value`'s borrow ends, also when unwinding.
+/// - Only the run's tasks, reactor and executor hold it: nothing stores it anywhere that
+///   outlives them.
+#[cfg(any(feature = "tokio", feature = "futures"))]
+unsafe fn for_the_run<X: ?Sized + 'static>(value: &X) -> &'static X {
+    // SAFETY: the caller's contract: every use of the result happens while `value` is alive.
+    unsafe { &*core::ptr::from_ref(value) }
+}
+
 /// Runs `scenario` once under `config`, untraced.
-pub fn run<S: Scenario>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
+pub fn run<S: Scenario + 'static>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
     prepare::<S, NoTrace, _>(scenario, config, |prepared| {
         let end = prepared.run();
         prepared.report(end)
@@ -309,7 +463,7 @@ pub fn run<S: Scenario>(scenario: &S, config: &RunConfig) -> Result<Report, RunE
 }
 
 /// Runs `scenario` once under `config`, recording every operation.
-pub fn run_traced<S: Scenario>(
+pub fn run_traced<S: Scenario + 'static>(
     scenario: &S,
     config: &RunConfig,
 ) -> Result<(Report, Traces), RunError> {
@@ -370,6 +524,7 @@ where
 {
     fn reset(&mut self) {
         self.net.reset();
+        self.reactor.reset();
     }
     fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.net, self.executor);
@@ -432,6 +587,9 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
             _: &mut core::task::Context<'_>,
             _: &[u8],
         ) -> core::task::Poll<Result<usize, ConnError>> {
+            unreachable!("never polled")
+        }
+        fn defer(&mut self, _: &mut core::task::Context<'_>) {
             unreachable!("never polled")
         }
     }

@@ -11,6 +11,8 @@ use std::task::Wake;
 use twinbench::runtime::executor::noalloc::Executor;
 use twinbench::runtime::executor::{RunTasks, Spawn, Turn, TurnFn};
 
+mod support;
+
 /// Spawns one task per argument from the root, then runs to completion.
 fn run_tasks<A: Copy, F: Future<Output = ()>>(
     args: &[A],
@@ -36,7 +38,7 @@ fn tasks_run_in_spawn_order_and_yield_to_the_next_round() {
             let log = &log;
             async move {
                 log.borrow_mut().push((id, 'a'));
-                twinbench::yield_now().await;
+                support::wake_self_once().await;
                 log.borrow_mut().push((id, 'b'));
             }
         },
@@ -71,7 +73,7 @@ fn a_run_that_never_finishes_stops_at_its_round_limit_and_drops_its_tasks() {
             async move {
                 let _guard = guard;
                 loop {
-                    twinbench::yield_now().await;
+                    support::wake_self_once().await;
                 }
             }
         },

@@ -13,6 +13,8 @@ use twinbench::RunEnd;
 use twinbench::runtime::executor::noalloc::Executor;
 use twinbench::runtime::executor::{RunTasks, Spawn, TurnFn, boxed};
 
+mod support;
+
 thread_local! {
     static SPAWNER: Cell<Option<&'static dyn Spawn<u8>>> = const { Cell::new(None) };
     static STASH: RefCell<Option<Waker>> = const { RefCell::new(None) };
@@ -91,7 +93,7 @@ fn a_healthy_run_after_a_caught_panic_finishes() {
         if kind == 1 {
             panic!("task fails")
         }
-        twinbench::yield_now().await;
+        support::wake_self_once().await;
     });
     let _ = run_catching(&executor, &[0, 1]);
     let turns = Cell::new(0);
@@ -112,7 +114,7 @@ fn a_spawn_from_make_takes_the_next_slot() {
         }
         async move {
             POLLS.with(|p| p.set(p.get() + 1));
-            twinbench::yield_now().await;
+            support::wake_self_once().await;
         }
     };
     // Leaked so that `make` can reach the executor through a `'static` handle.
@@ -161,7 +163,7 @@ fn the_boxed_executor_recovers_after_a_caught_panic() {
         if kind == 1 {
             panic!("task fails")
         }
-        twinbench::yield_now().await
+        support::wake_self_once().await
     });
     let _ = run_catching(&executor, &[1, 0]);
     let end = executor.run(async { executor.spawn(0) }, TurnFn(|| ()), 50);
@@ -188,7 +190,7 @@ fn a_future_whose_drop_panics_is_never_dropped_twice() {
         let guard = PanicOnDrop(&drops);
         async move {
             let _guard = guard;
-            twinbench::yield_now().await;
+            support::wake_self_once().await;
         }
     });
     let caught = run_catching(&executor, &[0, 1]);
@@ -241,7 +243,7 @@ fn a_task_that_wakes_itself_while_being_dropped_is_ignored() {
         executor.run(
             async {
                 executor.spawn(());
-                twinbench::yield_now().await; // the task parks with its guard armed
+                support::wake_self_once().await; // the task parks with its guard armed
                 panic!("the root fails");
             },
             TurnFn(|| ()),

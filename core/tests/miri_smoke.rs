@@ -22,3 +22,18 @@ fn every_variant_agrees_under_faults() {
         .check(NetModel::Chunked(2))
         .unwrap_or_else(|d| panic!("{d}"));
 }
+
+#[test]
+fn every_variant_releases_everything_after_stopping_at_its_round_limit() {
+    for variant in twinbench::Variant::compiled() {
+        let config = twinbench::RunConfig::new(variant)
+            .connections(3)
+            .max_rounds(0);
+        let report = twinbench::run(&HandwrittenEcho, &config).unwrap();
+        assert!(report.end.stalled, "{variant}: {:?}", report.end);
+        assert_eq!(
+            report.counts.register, report.counts.unregister,
+            "{variant}: a registration leaked"
+        );
+    }
+}

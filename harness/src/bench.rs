@@ -53,9 +53,8 @@ pub fn groups(c: &mut Criterion, scenarios: &[&dyn AnyScenario], controls: &[Con
             group.throughput(Throughput::Elements(
                 (config.connections * config.requests) as u64,
             ));
-            let ids = Variant::ALL
-                .iter()
-                .map(|&variant| (variant.name(), scenario, variant))
+            let ids = Variant::compiled()
+                .map(|variant| (variant.name(), scenario, variant))
                 .chain(
                     controls
                         .iter()
@@ -84,7 +83,7 @@ pub fn scaling(c: &mut Criterion, scenario: &dyn AnyScenario, connections: &[usi
         group.throughput(Throughput::Elements(
             (n * scenario.config().requests) as u64,
         ));
-        for variant in Variant::ALL {
+        for variant in Variant::compiled() {
             let config = RunConfig::new(variant).connections(n);
             serve(
                 &mut group,

@@ -19,7 +19,8 @@ USAGE:
 OPTIONS (the table; `instructions` and `scaling` take those marked):
     --scenario NAME    only this scenario (repeatable); default: all    [instructions, scaling]
                        (scaling: the first scenario, unless named)
-    --variant NAME     only this variant (repeatable): manual, async, async-box-arc
+    --variant NAME     only this variant (repeatable): manual, async, async-box,
+                       async-box-arc, async-tokio, async-smol, async-futures
                                                                       [instructions, scaling]
     --syscalls         one real system call per I/O call, as in the origin's syscall benchmarks
                                                                       [instructions, scaling]
@@ -199,7 +200,7 @@ fn parse<'a>(
         };
     }
     if options.variants.is_empty() {
-        options.variants = Variant::ALL.to_vec();
+        options.variants = Variant::compiled().collect();
     }
     // Report order, `manual` first: the ratios are to it.
     options.variants.sort();

@@ -231,7 +231,8 @@ fn markdown(measured: &[Measured], ratios: &BTreeMap<String, Vec<Ratio>>) -> Str
 
 /// One colour per variant, in report order.
 fn color(function: &str) -> RGBColor {
-    const COLORS: [RGBColor; 8] = [
+    // Seven variants, then the two hand-written controls, then the rest (the last colour).
+    const COLORS: [RGBColor; 10] = [
         RGBColor(0x4c, 0x72, 0xb0),
         RGBColor(0xdd, 0x84, 0x52),
         RGBColor(0xc4, 0x4e, 0x52),
@@ -239,6 +240,8 @@ fn color(function: &str) -> RGBColor {
         RGBColor(0x81, 0x72, 0xb3),
         RGBColor(0x93, 0x78, 0x60),
         RGBColor(0xda, 0x8b, 0xc3),
+        RGBColor(0xcc, 0xb9, 0x74),
+        RGBColor(0x64, 0xb5, 0xcd),
         RGBColor(0x8c, 0x8c, 0x8c),
     ];
     COLORS[variant_rank(function).0.min(COLORS.len() - 1)]

@@ -59,7 +59,10 @@ fn unknown_names_list_what_exists() {
         "unknown scenario `kv`; expected one of handwritten-echo, broken-echo"
     );
     let error = harness().run(args("--variant fast")).unwrap_err();
-    assert!(error.contains("manual, async, async-box-arc"), "{error}");
+    assert!(
+        error.contains("manual, async, async-box, async-box-arc, async-tokio"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub fn repeat_macro_arguments() {
     write(&reply);
 }
 
-fn check<S: Scenario>(scenario: &S) {
+fn check<S: Scenario + 'static>(scenario: &S) {
     Differential::new(scenario)
         .connections(3)
         .random_seeds(30)

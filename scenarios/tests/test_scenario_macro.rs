@@ -125,7 +125,7 @@ enum Op {
         bytes: Vec<u8>,
         result: Poll<Result<usize, ConnError>>,
     },
-    /// `yield_now()`: `Io::defer` for the machine, a self-wake for the async fn.
+    /// `yield_now()`: `Io::defer` for the machine, `AsyncIo::defer` for the async fn.
     Defer,
 }
 
@@ -263,9 +263,15 @@ impl AsyncIo for Script {
     fn poll_write(&mut self, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize, ConnError>> {
         self.write(buf)
     }
+
+    fn defer(&mut self, cx: &mut Context<'_>) {
+        self.trace.borrow_mut().push(Op::Defer);
+        cx.waker().wake_by_ref();
+    }
 }
 
-/// A waker that remembers being woken: how the async twin's `yield_now` shows in the trace.
+/// A waker that remembers being woken: a wake is due only after a deferral, which the script
+/// records.
 #[derive(Default)]
 struct WakeFlag(AtomicBool);
 
@@ -319,9 +325,12 @@ fn run_async<S: Scenario>(scenario: &S, input: &[u8], schedule: Schedule) -> Ser
             .find_map(|_| match future.as_mut().poll(&mut cx) {
                 Poll::Ready(result) => Some(result),
                 Poll::Pending => {
-                    if flag.0.swap(false, Ordering::SeqCst) {
-                        trace.borrow_mut().push(Op::Defer);
-                    }
+                    let deferred = trace.borrow().last() == Some(&Op::Defer);
+                    assert_eq!(
+                        flag.0.swap(false, Ordering::SeqCst),
+                        deferred,
+                        "a wake while pending exactly after a deferral"
+                    );
                     None
                 }
             })

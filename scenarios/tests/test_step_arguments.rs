@@ -23,7 +23,7 @@ fn count() {
 }
 
 /// Runs `scenario` on `model` in `variant` and returns how many counted evaluations it made.
-fn evaluations<S: Scenario>(scenario: &S, variant: Variant, model: NetModel) -> usize {
+fn evaluations<S: Scenario + 'static>(scenario: &S, variant: Variant, model: NetModel) -> usize {
     EVALUATIONS.with(|count| count.set(0));
     let report = twinbench::run(scenario, &RunConfig::new(variant).model(model))
         .unwrap_or_else(|error| panic!("{variant:?} on {model}: {error}"));
@@ -38,7 +38,10 @@ fn evaluations<S: Scenario>(scenario: &S, variant: Variant, model: NetModel) -> 
 /// Networks where every step waits, some many times: writes first block, then take one byte.
 const MODELS: [NetModel; 3] = [NetModel::Seed, NetModel::Chunked(1), NetModel::Chunked(3)];
 
-fn assert_evaluated_once_per_step<S: Scenario>(scenario: &S, steps_per_connection: usize) {
+fn assert_evaluated_once_per_step<S: Scenario + 'static>(
+    scenario: &S,
+    steps_per_connection: usize,
+) {
     let connections = scenario.config().connections;
     for model in MODELS {
         for variant in Variant::ALL {

@@ -9,9 +9,13 @@
 //!   not to be ready returns `Pending` without an I/O call (exactly when the poll loop's driver
 //!   skips the call too: both use [`Readiness`]).
 //!
-//! And one of this project's: each registration keeps its task's waker from wait to wait, and a
+//! And two of this project's: each registration keeps its task's waker from wait to wait, and a
 //! turn hands it to the executor ([`Turn`]), which wakes its own tasks without the waker's
-//! vtable — as the driver queues a connection straight from its event loop.
+//! vtable — as the driver queues a connection straight from its event loop. And a task that
+//! yields (`yield_now()`, [`AsyncIo::defer`]) leaves its waker with its registration, which the
+//! next turn wakes after the events' — as the driver queues deferred machines after the
+//! connections its events name — so a yield means the same on every executor: tokio's,
+//! async-executor's and `LocalPool` re-poll a self-woken task before any turn, ours after it.
 //!
 //! May import: the executors' [`Turn`] (which it implements), and what both twins share
 //! ([`gate`](crate::gate), [`io`], [`net`](crate::net), [`conn`](crate::conn),
@@ -58,6 +62,11 @@ pub struct Reactor<'n, T: Tracer> {
     poll: io::Poll<'n, T>,
     events: RefCell<Events>,
     registrations: Box<[Registration]>,
+    /// The registrations whose task yielded since the last turn, in yield order: the first
+    /// `yielded_len`. A task yields at most once per turn (it is not woken until then), so one
+    /// entry per registration is enough.
+    yielded: Box<[Cell<Token>]>,
+    yielded_len: Cell<usize>,
 }
 
 impl<'n, T: Tracer> Reactor<'n, T> {
@@ -68,11 +77,21 @@ impl<'n, T: Tracer> Reactor<'n, T> {
             poll: io::Poll::new(net, capacity),
             events: RefCell::new(Events::with_capacity(capacity)),
             registrations: (0..capacity).map(|_| Registration::default()).collect(),
+            yielded: (0..capacity).map(|_| Cell::new(Token(0))).collect(),
+            yielded_len: Cell::new(0),
         }
     }
 
+    /// Forgets the yields of a run that stopped at its round limit (no turn woke them), so the
+    /// next run starts without them. Call it between runs.
+    pub fn reset(&self) {
+        self.yielded_len.set(0);
+    }
+
     /// Polls once; every event sets its source's readiness and hands the cell of the waker
-    /// waiting on it to `wake` (see [`Turn`]).
+    /// waiting on it to `wake` (see [`Turn`]); then hands over, in yield order, the wakers of
+    /// the tasks that yielded since the last turn (a task both named by an event and yielded
+    /// is woken by the event; its yield's wake finds it woken already).
     ///
     /// The waker stays stored after the wake: a task waits on its stream again and again, and
     /// `set_waker` then finds it already there (`will_wake`) instead of cloning a new one for
@@ -85,6 +104,29 @@ impl<'n, T: Tracer> Reactor<'n, T> {
             registration.ready.set(event.readiness());
             wake(&registration.waker);
         }
+        if self.yielded_len.get() != 0 {
+            self.wake_yielded(&mut wake);
+        }
+    }
+
+    /// The second half of a turn, out of line: most turns have no yields to wake, and the
+    /// events' loop then compiles as before.
+    #[cold]
+    #[inline(never)]
+    fn wake_yielded(&self, wake: &mut impl FnMut(&Cell<Option<Waker>>)) {
+        let len = self.yielded_len.replace(0);
+        for token in &self.yielded[..len] {
+            wake(&self.registrations[token.get().0].waker);
+        }
+    }
+
+    /// Remembers that the task waiting on `token` yielded: the next turn wakes `waker`.
+    #[inline]
+    fn defer(&self, registration: &Registration, token: Token, waker: &Waker) {
+        registration.set_waker(waker);
+        let len = self.yielded_len.get();
+        self.yielded[len].set(token);
+        self.yielded_len.set(len + 1);
     }
 
     fn register<S: io::Source>(
@@ -255,5 +297,14 @@ impl<T: Tracer> AsyncIo for AsyncStream<'_, '_, T> {
             self.registration.set_waker(cx.waker());
         }
         polled
+    }
+
+    #[inline]
+    fn defer(&mut self, cx: &mut Context<'_>) {
+        self.reactor.defer(
+            self.registration,
+            conn_token(self.stream.conn()),
+            cx.waker(),
+        );
     }
 }

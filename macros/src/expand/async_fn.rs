@@ -203,7 +203,7 @@ impl Emitter<'_> {
                 let len = self.expr(len);
                 quote!(#buf.consume(#len);)
             }
-            StmtKind::YieldNow => quote!(::twinbench::yield_now().await;),
+            StmtKind::YieldNow => quote!(#io.yield_now().await;),
             StmtKind::NextRequest { bind } => {
                 // The peer closing with `buf` empty is the end of its requests, not an error.
                 let open = quote! {

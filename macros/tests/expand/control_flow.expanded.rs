@@ -70,7 +70,7 @@ impl ControlFlow {
                 buf.consume(end);
                 break;
             } else if &buf.filled()[..end] == b"yield;" {
-                ::twinbench::yield_now().await;
+                io.yield_now().await;
             } else if &buf.filled()[..end] == b"skip;" {
                 buf.consume(end);
                 continue;

@@ -9,8 +9,9 @@
 //!   a thread-local as in tokio's current-thread scheduler.
 //!
 //! Both keep the driver's rounds: poll every queued task until the queue is empty, then turn
-//! the reactor once; a task woken while tasks are being polled (`yield_now()`) runs after that
-//! turn, as a deferred machine does in the driver.
+//! the reactor once; a task woken while tasks are being polled (a foreign future waking itself)
+//! runs after that turn, as a deferred machine does in the driver. (`yield_now()` does not rely
+//! on this: the reactor holds a yielded task's waker until its next turn.)
 //!
 //! The reactor hands the executor the stored waker of each ready source ([`Turn`]): the
 //! no-alloc executor queues its own tasks directly, as the driver queues a connection from its
@@ -26,6 +27,7 @@ use core::future::Future;
 use core::task::Waker;
 
 pub mod boxed;
+pub mod external;
 pub mod noalloc;
 
 use crate::round::RunEnd;

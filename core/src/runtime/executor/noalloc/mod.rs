@@ -23,7 +23,7 @@
 //! 2. [`RunTasks::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
 //!    waiting for a wake.
 //! 3. A waker's `wake` links it into the ready queue — or, when it happens while tasks are
-//!    being polled (`yield_now()`), into the deferred queue, which joins the ready queue after
+//!    being polled (a future waking itself), into the deferred queue, which joins the ready queue after
 //!    the next reactor turn. A task woken while it is being polled is `SPAWNED|QUEUED` during
 //!    the rest of its poll.
 //! 4. `poll` returned `Ready`: the slot is marked `DROPPING` and the future dropped in place.
