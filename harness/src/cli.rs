@@ -57,6 +57,8 @@ enum Command {
     Table,
     Instructions,
     Scaling,
+    /// Hidden: one process's share of the table's timing, as JSON (see [`timed`]).
+    TimeSamples,
 }
 
 struct Options<'a> {
@@ -75,6 +77,7 @@ pub(crate) fn run(
     scenarios: &[&dyn AnyScenario],
     build: &BuildInfo,
     args: Vec<String>,
+    reexec: bool,
 ) -> Result<(), String> {
     if args.iter().any(|a| a == "-h" || a == "--help") {
         print!("{HELP}");
@@ -94,6 +97,10 @@ pub(crate) fn run(
         }
         Some("instructions") => (Command::Instructions, &args[1..]),
         Some("scaling") => (Command::Scaling, &args[1..]),
+        Some("time-samples") => {
+            let options = parse(scenarios, Command::TimeSamples, args[1..].to_vec())?;
+            return time_samples(&options);
+        }
         _ => (Command::Table, &args[..]),
     };
     let options = parse(scenarios, command, rest.to_vec())?;
@@ -101,9 +108,10 @@ pub(crate) fn run(
         eprintln!("twinbench: warning: {warning}");
     }
     match command {
-        Command::Table => table(&options),
+        Command::Table => table(&options, reexec),
         Command::Instructions => instructions_only(&options),
         Command::Scaling => scaling(&options),
+        Command::TimeSamples => unreachable!("time-samples returns above"),
     }
 }
 
@@ -126,7 +134,7 @@ fn parse<'a>(
     command: Command,
     args: Vec<String>,
 ) -> Result<Options<'a>, String> {
-    use Command::{Instructions, Scaling, Table};
+    use Command::{Instructions, Scaling, Table, TimeSamples};
     let mut options = Options {
         no_instructions: false,
         scenarios: Vec::new(),
@@ -141,8 +149,10 @@ fn parse<'a>(
     while let Some(arg) = args.next() {
         // An option a subcommand cannot honour is an error, never silently ignored.
         let takes: &[Command] = match arg.as_str() {
-            "--scenario" | "--variant" | "--syscalls" => &[Table, Instructions, Scaling],
-            "--connections" | "--runs" => &[Table, Instructions],
+            "--scenario" | "--variant" | "--syscalls" => {
+                &[Table, Instructions, Scaling, TimeSamples]
+            }
+            "--connections" | "--runs" => &[Table, Instructions, TimeSamples],
             "--format" | "--no-instructions" => &[Table],
             "--sweep" => &[Scaling],
             other => return Err(format!("unknown argument `{other}`; see --help")),
@@ -152,6 +162,7 @@ fn parse<'a>(
                 Table => "the table",
                 Instructions => "`instructions`",
                 Scaling => "`scaling`",
+                TimeSamples => "`time-samples`",
             };
             return Err(format!("{arg} does not apply to {name}; see --help"));
         }
@@ -281,7 +292,7 @@ fn check(
 
 /// The default command: check, then measure and print the table. A scenario whose twins
 /// disagree is reported and left out; the others are still measured.
-fn table(options: &Options<'_>) -> Result<(), String> {
+fn table(options: &Options<'_>, reexec: bool) -> Result<(), String> {
     let mut agreed = Vec::new();
     let mut disagreed = Vec::new();
     for &scenario in &options.scenarios {
@@ -324,27 +335,16 @@ fn table(options: &Options<'_>) -> Result<(), String> {
     } else {
         Err("twinbench::alloc::CountingAllocator is not the global allocator")
     };
-    let plan = timing::Plan {
-        runs: options.runs,
-        ..timing::Plan::DEFAULT
+    let measured = if reexec {
+        timed(&agreed, options)?
+    } else {
+        timed_in_process(&agreed, options)?
     };
     let configs: Vec<RunConfig> = options
         .variants
         .iter()
-        .map(|&variant| config(options, variant))
+        .map(|&v| config(options, v))
         .collect();
-    let timed: Vec<(&dyn AnyScenario, &[RunConfig])> =
-        agreed.iter().map(|&s| (s, &configs[..])).collect();
-    let measured = timing::paired_rounds(&timed, plan, &mut |round| {
-        // A piped run gets a line every ten rounds, a terminal every round.
-        if round % 10 == 0 || round == plan.samples || std::io::stderr().is_terminal() {
-            progress(&format!(
-                "timing: round {round}/{} of paired samples",
-                plan.samples
-            ));
-        }
-    })
-    .map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     for (&scenario, paired) in agreed.iter().zip(&measured) {
         let requests = requests(scenario, options.connections);
@@ -378,7 +378,7 @@ fn table(options: &Options<'_>) -> Result<(), String> {
                 scenario: scenario.name(),
                 variant,
                 connections: options.connections.unwrap_or(scenario.config().connections),
-                samples: plan.samples,
+                samples: timed_samples(paired),
                 runs_per_sample: paired.runs,
                 cpu_ns: timing::Estimate::of(&timed.cpu),
                 wall_ns: timing::Estimate::of(&timed.wall),
@@ -426,6 +426,118 @@ fn table(options: &Options<'_>) -> Result<(), String> {
 fn requests(scenario: &dyn AnyScenario, connections: Option<usize>) -> f64 {
     let config = scenario.config();
     (connections.unwrap_or(config.connections) * config.requests) as f64
+}
+
+/// Processes the table's timing is spread over, and paired samples taken in each.
+const TIMING_PROCESSES: usize = 5;
+const SAMPLES_PER_PROCESS: usize = 9;
+
+/// The table's timings of `scenarios`: [`TIMING_PROCESSES`] child processes of this binary
+/// (its hidden `time-samples` subcommand) each take [`SAMPLES_PER_PROCESS`] paired rounds, and
+/// their samples are pooled with one block per process, so the intervals also hold what
+/// differs from one process to the next (heap and stack layout), not only the drift within
+/// one. Where no child can be started, the timing runs in this process.
+fn timed(
+    scenarios: &[&dyn AnyScenario],
+    options: &Options<'_>,
+) -> Result<Vec<timing::Paired>, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut args = vec!["time-samples".to_owned()];
+    for scenario in scenarios {
+        args.extend(["--scenario".to_owned(), scenario.name().to_owned()]);
+    }
+    for variant in &options.variants {
+        args.extend(["--variant".to_owned(), variant.name().to_owned()]);
+    }
+    if options.syscalls {
+        args.push("--syscalls".to_owned());
+    }
+    if let Some(n) = options.connections {
+        args.extend(["--connections".to_owned(), n.to_string()]);
+    }
+    if let Some(n) = options.runs {
+        args.extend(["--runs".to_owned(), n.to_string()]);
+    }
+    let mut per_process: Vec<Vec<timing::Paired>> = Vec::new();
+    for process in 1..=TIMING_PROCESSES {
+        progress(&format!(
+            "timing: process {process}/{TIMING_PROCESSES} ({SAMPLES_PER_PROCESS} rounds of paired samples)"
+        ));
+        let output = match std::process::Command::new(&exe).args(&args).output() {
+            Ok(output) => output,
+            Err(_) if process == 1 => return timed_in_process(scenarios, options),
+            Err(e) => return Err(format!("could not start a timing process: {e}")),
+        };
+        if !output.status.success() {
+            return Err(format!(
+                "a timing process failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        let parsed = serde_json::from_slice::<serde_json::Value>(&output.stdout)
+            .ok()
+            .and_then(|v| {
+                v.as_array()?
+                    .iter()
+                    .map(timing::Paired::from_json)
+                    .collect::<Option<Vec<_>>>()
+            })
+            .filter(|parts| parts.len() == scenarios.len())
+            .ok_or("a timing process printed no samples")?;
+        per_process.push(parsed);
+    }
+    (0..scenarios.len())
+        .map(|i| {
+            timing::Paired::merge(per_process.iter().map(|p| p[i].clone()).collect())
+                .ok_or_else(|| "no timing samples".to_owned())
+        })
+        .collect()
+}
+
+/// The table's timings measured in this process alone (time slices as blocks).
+fn timed_in_process(
+    scenarios: &[&dyn AnyScenario],
+    options: &Options<'_>,
+) -> Result<Vec<timing::Paired>, String> {
+    let plan = timing::Plan {
+        runs: options.runs,
+        ..timing::Plan::DEFAULT
+    };
+    let configs: Vec<RunConfig> = options
+        .variants
+        .iter()
+        .map(|&v| config(options, v))
+        .collect();
+    let timed: Vec<(&dyn AnyScenario, &[RunConfig])> =
+        scenarios.iter().map(|&s| (s, &configs[..])).collect();
+    timing::paired_rounds(&timed, plan, &mut |_| {}).map_err(|e| e.to_string())
+}
+
+/// `time-samples`: one process's paired samples of the selected scenarios, as JSON.
+fn time_samples(options: &Options<'_>) -> Result<(), String> {
+    let plan = timing::Plan {
+        samples: SAMPLES_PER_PROCESS,
+        runs: options.runs,
+    };
+    let configs: Vec<RunConfig> = options
+        .variants
+        .iter()
+        .map(|&v| config(options, v))
+        .collect();
+    let timed: Vec<(&dyn AnyScenario, &[RunConfig])> = options
+        .scenarios
+        .iter()
+        .map(|&s| (s, &configs[..]))
+        .collect();
+    let measured = timing::paired_rounds(&timed, plan, &mut |_| {}).map_err(|e| e.to_string())?;
+    let json: Vec<serde_json::Value> = measured.iter().map(timing::Paired::to_json).collect();
+    println!("{}", serde_json::Value::Array(json));
+    Ok(())
+}
+
+/// How many samples stand behind a scenario's times.
+fn timed_samples(paired: &timing::Paired) -> usize {
+    paired.variants.first().map_or(0, |t| t.cpu.len())
 }
 
 /// Heap allocations made by one measured serve (after setup and a warm-up run), and the peak

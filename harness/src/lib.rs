@@ -65,7 +65,8 @@ impl<'a> Harness<'a> {
     /// Runs the command line of this process; errors go to stderr and make the exit code 1.
     pub fn main(&self) -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        match self.run(args) {
+        // This binary is the harness's: its timing may run in child processes of itself.
+        match cli::run(&self.scenarios, &self.build, args, true) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("twinbench: {message}");
@@ -75,8 +76,10 @@ impl<'a> Harness<'a> {
     }
 
     /// Runs one command line (without the program name): the table, a subcommand or `--help`.
+    /// The timing stays in this process (its samples are then not spread over processes as
+    /// [`Harness::main`]'s are), since this process's own binary may not be a harness.
     pub fn run(&self, args: Vec<String>) -> Result<(), String> {
-        cli::run(&self.scenarios, &self.build, args)
+        cli::run(&self.scenarios, &self.build, args, false)
     }
 }
 
