@@ -126,6 +126,18 @@ impl core::str::FromStr for Variant {
 /// The most connections one run may have.
 pub const MAX_CONNECTIONS: usize = 1 << 20;
 
+/// The largest per-connection state (the machine, or the async fn's future, whichever is
+/// larger) a run accepts, in bytes.
+///
+/// Every variant builds a connection's state on the stack before moving it into its slot or
+/// box (a debug build makes several copies; tokio moves a future about nine times through its
+/// spawn), so a large enough state overflows the thread's
+/// stack and aborts the process, with nothing to catch. Above this limit `prepare` refuses the
+/// run in every variant alike with [`RunError::StateTooLarge`]; at or below it, every variant
+/// runs in debug and release builds on a 2 MiB thread (Rust's default for spawned and test
+/// threads; `core/tests/large_state.rs`).
+pub const MAX_STATE_BYTES: usize = 64 * 1024;
+
 /// Default round limit: far above what any built-in scenario needs, low enough that a scenario
 /// that never finishes is reported as stalled in seconds rather than hanging.
 pub const DEFAULT_MAX_ROUNDS: u64 = 1_000_000;
@@ -205,6 +217,15 @@ pub enum RunError {
     },
     /// A `Chunked(0)` network would never transfer a byte.
     EmptyChunks,
+    /// A connection's state (the machine or the future, whichever is larger: the same answer
+    /// in every variant) is larger than [`MAX_STATE_BYTES`]: building it could overflow the
+    /// stack. A smaller `buffer` fits.
+    StateTooLarge {
+        /// Bytes of the larger of the two states.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
     /// Syscall mode could not create its pipe.
     Syscalls(io::Error),
     /// The variant's executor is not compiled in: build with the named cargo feature of
@@ -230,6 +251,11 @@ impl fmt::Display for RunError {
             RunError::EmptyChunks => {
                 f.write_str("a chunked network needs chunks of at least 1 byte")
             }
+            RunError::StateTooLarge { size, max } => write!(
+                f,
+                "a connection's state is {size} bytes; at most {max} are supported (it is \
+                 built on the stack, which a larger one could overflow): use a smaller buffer"
+            ),
             RunError::Syscalls(e) => write!(f, "syscall mode could not create its pipe: {e}"),
             RunError::NotCompiled { variant, feature } => write!(
                 f,
@@ -324,6 +350,13 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     }
     if config.model == NetModel::Chunked(0) {
         return Err(RunError::EmptyChunks);
+    }
+    let state = machine_size(scenario).max(future_size(scenario));
+    if state > MAX_STATE_BYTES {
+        return Err(RunError::StateTooLarge {
+            size: state,
+            max: MAX_STATE_BYTES,
+        });
     }
     let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
     let buffer = scenario.config().buffer;
@@ -570,7 +603,8 @@ async fn connection_task<'r, 'n, S: Scenario, T: Tracer>(
 }
 
 /// Size in bytes of `scenario`'s async fn future (what a no-alloc task slot holds, minus the
-/// connection task's own few words).
+/// connection task's own few words). Read from the type: no future is built, so this is safe
+/// for a state too large for the stack.
 pub fn future_size<S: Scenario>(scenario: &S) -> usize {
     /// An [`AsyncIo`] that is never polled: only the future's type matters.
     struct Unpolled;
@@ -593,8 +627,13 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
             unreachable!("never polled")
         }
     }
-    let mut io = Unpolled;
-    size_of_val(&scenario.serve(&mut io))
+    fn output_size<'a, S: Scenario, F>(
+        _: &'a S,
+        _: impl FnOnce(&'a S, &'a mut Unpolled) -> F,
+    ) -> usize {
+        size_of::<F>()
+    }
+    output_size(scenario, |scenario, io| scenario.serve(io))
 }
 
 /// Size in bytes of `scenario`'s poll-loop machine.
