@@ -21,7 +21,7 @@
 use core::fmt;
 
 use crate::any::AnyScenario;
-use crate::net::{Faults, NetModel};
+use crate::net::{BadReply, Faults, NetModel};
 use crate::runner::{Report, RunConfig, Traces, Variant};
 use crate::scenario::Outcome;
 use crate::trace::{Counts, Op};
@@ -136,6 +136,7 @@ impl<'a> Differential<'a> {
                 variant: reference_variant,
                 conn,
                 outcome,
+                bad_reply: bad_reply(&reference_report, conn),
             }));
         }
         for run in runs {
@@ -198,6 +199,7 @@ fn compare(
             variants: (a, b),
             conn,
             outcomes: (report_a.outcomes[conn], report_b.outcomes[conn]),
+            bad_replies: (bad_reply(report_a, conn), bad_reply(report_b, conn)),
         });
     }
     if report_a.counts != report_b.counts {
@@ -207,6 +209,11 @@ fn compare(
         });
     }
     Ok(())
+}
+
+fn bad_reply(report: &Report, conn: usize) -> Option<Box<BadReply>> {
+    let bad = report.bad_replies.iter().find(|bad| bad.connection == conn);
+    bad.map(|bad| Box::new(bad.clone()))
 }
 
 fn first_difference(a: &[Op], b: &[Op]) -> Option<usize> {
@@ -248,6 +255,8 @@ pub enum DivergenceKind {
         conn: usize,
         /// Each variant's outcome.
         outcomes: (Outcome, Outcome),
+        /// Each variant's wrong reply bytes, if its outcome is a bad reply.
+        bad_replies: (Option<Box<BadReply>>, Option<Box<BadReply>>),
     },
     /// Global counts differ (polls, for instance) although every trace agrees.
     Counts {
@@ -264,6 +273,8 @@ pub enum DivergenceKind {
         conn: usize,
         /// How it ended.
         outcome: Outcome,
+        /// The wrong reply bytes, if it ended with a bad reply.
+        bad_reply: Option<Box<BadReply>>,
     },
     /// A run could not start.
     RunError {
@@ -308,8 +319,18 @@ impl fmt::Display for Divergence {
                 variants: (a, b),
                 conn,
                 outcomes: (x, y),
+                bad_replies: (bad_a, bad_b),
             } => {
-                write!(f, "connection {conn} ended `{x}` in {a} but `{y}` in {b}")
+                write!(
+                    f,
+                    "connection {conn}: the twins disagree: {a} ended `{x}`, {b} ended `{y}`"
+                )?;
+                for (variant, bad) in [(a, bad_a), (b, bad_b)] {
+                    if let Some(bad) = bad {
+                        write!(f, "; {variant}'s {bad}")?;
+                    }
+                }
+                Ok(())
             }
             DivergenceKind::Counts {
                 variants: (a, b),
@@ -321,11 +342,16 @@ impl fmt::Display for Divergence {
                 variant,
                 conn,
                 outcome,
+                bad_reply,
             } => {
                 write!(
                     f,
                     "connection {conn} ended `{outcome}` in {variant}, expected ok"
-                )
+                )?;
+                match bad_reply {
+                    Some(bad) => write!(f, ": {bad}"),
+                    None => Ok(()),
+                }
             }
             DivergenceKind::RunError { variant, error } => {
                 write!(f, "{variant} could not run: {error}")

@@ -16,7 +16,7 @@ use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
-use crate::net::{Faults, NetModel, Network};
+use crate::net::{BadReply, Faults, NetModel, Network};
 use crate::round::RunEnd;
 use crate::runtime::executor::{self, Spawn};
 use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
@@ -283,6 +283,9 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// Polls made, and whether the run stalled.
     pub end: RunEnd,
+    /// For each connection that ended [`Outcome::BadReply`], where its reply first differed
+    /// from the expectation, in the order the wrong bytes were written.
+    pub bad_replies: Vec<BadReply>,
 }
 
 impl Report {
@@ -511,6 +514,7 @@ fn report<T: Tracer>(net: &Network<T>, end: RunEnd) -> Report {
         counts: net.counts(),
         outcomes: net.outcomes(),
         end,
+        bad_replies: net.bad_replies(),
     }
 }
 

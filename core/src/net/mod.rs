@@ -19,7 +19,7 @@
 //! `hash`); the folder imports [`conn`](crate::conn), [`scenario`](mod@crate::scenario) and
 //! [`trace`](crate::trace), never the fake I/O or either twin.
 
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 use std::io;
 
 mod fault;
@@ -116,6 +116,38 @@ pub struct Network<T: Tracer> {
     listener_log: T::Log,
     accepted: Cell<usize>,
     peers: Box<[Peer<T>]>,
+    /// Each connection's first wrong reply bytes, in the order they were written.
+    bad_replies: RefCell<Vec<BadReply>>,
+}
+
+/// Where a connection's reply first differed from what its client expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadReply {
+    /// The connection.
+    pub connection: usize,
+    /// Offset in the reply of the first wrong byte (at the expected reply's length: a byte
+    /// past its end).
+    pub offset: usize,
+    /// The expected reply bytes around it, from `offset - before`.
+    pub expected: Vec<u8>,
+    /// The bytes written there, from `offset - before`.
+    pub actual: Vec<u8>,
+    /// How many bytes of `expected` and `actual` come before `offset`.
+    pub before: usize,
+}
+
+impl core::fmt::Display for BadReply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let escaped = |bytes: &[u8]| bytes.escape_ascii().to_string();
+        write!(
+            f,
+            "reply byte {} differs: expected \"{}\", got \"{}\" (from byte {})",
+            self.offset,
+            escaped(&self.expected),
+            escaped(&self.actual),
+            self.offset - self.before
+        )
+    }
 }
 
 impl<T: Tracer> Network<T> {
@@ -173,7 +205,42 @@ impl<T: Tracer> Network<T> {
             listener_log: T::Log::default(),
             accepted: Cell::new(0),
             peers,
+            bad_replies: RefCell::new(Vec::new()),
         })
+    }
+
+    /// Each connection's first wrong reply bytes, in the order they were written.
+    pub fn bad_replies(&self) -> Vec<BadReply> {
+        self.bad_replies.borrow().clone()
+    }
+
+    /// A write to `conn` at reply offset `received` did not match the expectation: marks the
+    /// reply bad and, the first time, records the bytes around the first difference. Cold:
+    /// the measured path of a correct reply only tests the comparison's result, as before.
+    #[cold]
+    #[inline(never)]
+    fn bad_reply(&self, conn: usize, received: usize, written: &[u8]) {
+        /// Bytes shown on each side of the first difference.
+        const CONTEXT: usize = 16;
+        let peer = &self.peers[conn];
+        if peer.bad_reply.replace(true) {
+            return;
+        }
+        let expect = &peer.client.expect[..];
+        let at = (0..written.len())
+            .find(|&i| expect.get(received + i) != Some(&written[i]))
+            .unwrap_or(0);
+        let offset = received + at;
+        let before = at.min(CONTEXT);
+        let from = offset - before;
+        let expected = expect.get(from..).unwrap_or(&[]);
+        self.bad_replies.borrow_mut().push(BadReply {
+            connection: conn,
+            offset,
+            expected: expected[..expected.len().min(before + CONTEXT)].to_vec(),
+            actual: written[at - before..written.len().min(at + CONTEXT)].to_vec(),
+            before,
+        });
     }
 
     /// How many connections the clients will open.
@@ -188,6 +255,7 @@ impl<T: Tracer> Network<T> {
         self.listener_ops.set(0);
         T::take(&self.listener_log);
         self.accepted.set(0);
+        self.bad_replies.borrow_mut().clear();
         for peer in self.peers.iter() {
             peer.ops.set(0);
             peer.sent.set(0);
@@ -349,7 +417,7 @@ impl<T: Tracer> Network<T> {
                     .get(received..received + n)
                     .is_some_and(|expected| expected == &buf[..n]);
                 if !matches {
-                    peer.bad_reply.set(true);
+                    self.bad_reply(conn, received, &buf[..n]);
                 }
                 peer.received.set(received + n);
                 OpResult::Done(n)
