@@ -238,6 +238,15 @@ fn progress(line: &str) {
     }
 }
 
+/// One run configuration per selected variant, in report order.
+fn configs(options: &Options<'_>) -> Vec<RunConfig> {
+    options
+        .variants
+        .iter()
+        .map(|&variant| config(options, variant))
+        .collect()
+}
+
 fn config(options: &Options<'_>, variant: Variant) -> RunConfig {
     let mut config = RunConfig::new(variant).syscalls(options.syscalls);
     config.connections = options.connections;
@@ -338,13 +347,9 @@ fn table(options: &Options<'_>, reexec: bool) -> Result<(), String> {
     let measured = if reexec {
         timed(&agreed, options)?
     } else {
-        timed_in_process(&agreed, options)?
+        timed_in_process(&agreed, options, timing::Plan::DEFAULT.samples)?
     };
-    let configs: Vec<RunConfig> = options
-        .variants
-        .iter()
-        .map(|&v| config(options, v))
-        .collect();
+    let configs = configs(options);
     let mut rows = Vec::new();
     for (&scenario, paired) in agreed.iter().zip(&measured) {
         let requests = requests(scenario, options.connections);
@@ -465,7 +470,9 @@ fn timed(
         ));
         let output = match std::process::Command::new(&exe).args(&args).output() {
             Ok(output) => output,
-            Err(_) if process == 1 => return timed_in_process(scenarios, options),
+            Err(_) if process == 1 => {
+                return timed_in_process(scenarios, options, timing::Plan::DEFAULT.samples);
+            }
             Err(e) => return Err(format!("could not start a timing process: {e}")),
         };
         if !output.status.success() {
@@ -494,20 +501,18 @@ fn timed(
         .collect()
 }
 
-/// The table's timings measured in this process alone (time slices as blocks).
+/// `samples` rounds of paired samples of `scenarios`, measured in this process alone (time
+/// slices as blocks).
 fn timed_in_process(
     scenarios: &[&dyn AnyScenario],
     options: &Options<'_>,
+    samples: usize,
 ) -> Result<Vec<timing::Paired>, String> {
     let plan = timing::Plan {
+        samples,
         runs: options.runs,
-        ..timing::Plan::DEFAULT
     };
-    let configs: Vec<RunConfig> = options
-        .variants
-        .iter()
-        .map(|&v| config(options, v))
-        .collect();
+    let configs = configs(options);
     let timed: Vec<(&dyn AnyScenario, &[RunConfig])> =
         scenarios.iter().map(|&s| (s, &configs[..])).collect();
     timing::paired_rounds(&timed, plan, &mut |_| {}).map_err(|e| e.to_string())
@@ -515,21 +520,7 @@ fn timed_in_process(
 
 /// `time-samples`: one process's paired samples of the selected scenarios, as JSON.
 fn time_samples(options: &Options<'_>) -> Result<(), String> {
-    let plan = timing::Plan {
-        samples: SAMPLES_PER_PROCESS,
-        runs: options.runs,
-    };
-    let configs: Vec<RunConfig> = options
-        .variants
-        .iter()
-        .map(|&v| config(options, v))
-        .collect();
-    let timed: Vec<(&dyn AnyScenario, &[RunConfig])> = options
-        .scenarios
-        .iter()
-        .map(|&s| (s, &configs[..]))
-        .collect();
-    let measured = timing::paired_rounds(&timed, plan, &mut |_| {}).map_err(|e| e.to_string())?;
+    let measured = timed_in_process(&options.scenarios, options, SAMPLES_PER_PROCESS)?;
     let json: Vec<serde_json::Value> = measured.iter().map(timing::Paired::to_json).collect();
     println!("{}", serde_json::Value::Array(json));
     Ok(())

@@ -72,14 +72,6 @@ impl Estimate {
         }
     }
 
-    /// As [`Estimate::of`] over samples taken in time order, with the interval widened to hold
-    /// the median of each of [`BLOCKS`] consecutive blocks of samples: when the machine's load
-    /// changes during the run, the blocks disagree and the interval says so, where the
-    /// pooled samples alone would give a narrow interval around a load-dependent value.
-    pub fn over_time(values: &[f64]) -> Estimate {
-        Estimate::over_blocks(values, BLOCKS)
-    }
-
     /// As [`Estimate::of`], with the interval widened to hold the median of each of `blocks`
     /// equal consecutive blocks of `values` (time slices of one run, or the samples of one
     /// process each: see [`Paired::merge`]).
@@ -103,7 +95,9 @@ impl Estimate {
     }
 }
 
-/// Consecutive blocks whose medians [`Estimate::over_time`] folds into the interval.
+/// Consecutive blocks of one process's samples whose medians [`Estimate::over_blocks`] folds
+/// into a ratio's interval: when the machine's load changes during the run, the blocks
+/// disagree and the interval says so.
 pub const BLOCKS: usize = 5;
 
 /// Indices (0-based, into the sorted samples) of the narrowest symmetric order-statistic
