@@ -8,8 +8,10 @@
 //!
 //! It keeps the [`round`](crate::round)s both twins keep, so both make the same number of polls.
 //!
+//! Generic over the [`Backend`] (the fake network, or real sockets): the loop is the same.
+//!
 //! May import what both twins share — [`gate`](crate::gate), [`round`](crate::round),
-//! [`io`], [`net`](crate::net), [`conn`](crate::conn),
+//! [`io`](crate::io) and its [`Backend`], [`conn`](crate::conn),
 //! [`scenario`](mod@crate::scenario), [`trace`](crate::trace) — and never the async side,
 //! [`runtime`](crate::runtime), its peer.
 
@@ -18,11 +20,10 @@ use std::collections::VecDeque;
 
 use crate::conn::{ConnError, Io};
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
-use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
-use crate::net::Network;
+use crate::io::{Backend, Events, Interest, Sockets, Stream};
 use crate::round::RunEnd;
 use crate::scenario::{Machine, Scenario};
-use crate::trace::{OpResult, Tracer};
+use crate::trace::OpResult;
 
 /// One connection's slot: its machine and what the loop knows about it.
 struct Slot<M> {
@@ -34,10 +35,9 @@ struct Slot<M> {
     queued: bool,
 }
 
-/// The poll-loop driver for one scenario on one network, with everything allocated up front.
-pub struct Driver<'n, M, T: Tracer> {
-    net: &'n Network<T>,
-    poll: io::Poll<'n, T>,
+/// The poll-loop driver for one scenario on one backend, with everything allocated up front.
+pub struct Driver<M, B> {
+    backend: B,
     events: Events,
     slots: Box<[Slot<M>]>,
     queue: VecDeque<usize>,
@@ -45,13 +45,13 @@ pub struct Driver<'n, M, T: Tracer> {
 }
 
 /// The driver's [`Io`] for one connection during one `resume`.
-struct SlotIo<'a, 'n, T: Tracer> {
-    stream: FakeStream<'n, T>,
+struct SlotIo<'a, S> {
+    stream: S,
     ready: &'a Readiness,
     deferred: bool,
 }
 
-impl<T: Tracer> Io for SlotIo<'_, '_, T> {
+impl<S: Stream> Io for SlotIo<'_, S> {
     #[inline]
     fn poll_read(&mut self, buf: &mut [u8]) -> Poll<Result<usize, ConnError>> {
         gated_read(&self.stream, self.ready, buf)
@@ -68,13 +68,12 @@ impl<T: Tracer> Io for SlotIo<'_, '_, T> {
     }
 }
 
-impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
-    /// Allocates slots, queues and the poller for every connection of `net`.
-    pub fn new<S: Scenario<Machine = M>>(scenario: &S, net: &'n Network<T>) -> Self {
-        let connections = net.connections();
+impl<M: Machine, B: Backend> Driver<M, B> {
+    /// Allocates slots and queues for every connection of `backend`.
+    pub fn new<S: Scenario<Machine = M>>(scenario: &S, backend: B) -> Self {
+        let connections = backend.sockets().connections();
         Driver {
-            net,
-            poll: io::Poll::new(net, connections + 1),
+            backend,
             events: Events::with_capacity(connections + 1),
             slots: (0..connections)
                 .map(|_| Slot {
@@ -92,17 +91,15 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     /// Serves every connection of the network once. Allocates nothing.
     pub fn run<S: Scenario<Machine = M>>(&mut self, scenario: &S, max_rounds: u64) -> RunEnd {
         let Driver {
-            net,
-            poll,
+            backend,
             events,
             slots,
             queue,
             deferred,
         } = self;
-        let net = *net;
+        let sockets = backend.sockets();
         let connections = slots.len();
-        let listener = FakeListener::new(net);
-        register(poll, &listener, LISTENER_TOKEN, Interest::READABLE);
+        backend.register_listener(LISTENER_TOKEN);
 
         let mut can_accept = true;
         let mut accepted = 0;
@@ -110,11 +107,10 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let mut rounds = 0;
         let stalled = loop {
             while can_accept && accepted < connections {
-                match listener.accept() {
+                match sockets.accept() {
                     Ok(stream) => {
                         let conn = stream.conn();
-                        register(
-                            poll,
+                        backend.register(
                             &stream,
                             conn_token(conn),
                             Interest::READABLE | Interest::WRITABLE,
@@ -138,7 +134,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
             while let Some(conn) = queue.pop_front() {
                 let slot = &mut slots[conn];
                 slot.queued = false;
-                let stream = FakeStream::new(net, conn);
+                let stream = sockets.stream(conn);
                 let mut io = SlotIo {
                     stream,
                     ready: &slot.ready,
@@ -146,8 +142,8 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                 };
                 match slot.machine.resume(&mut io) {
                     Poll::Ready(result) => {
-                        deregister(poll, &io.stream, conn_token(conn));
-                        net.finish(conn, result);
+                        backend.deregister(&io.stream, conn_token(conn));
+                        sockets.close(io.stream, result);
                         slot.live = false;
                         live -= 1;
                     }
@@ -163,7 +159,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                 break true;
             }
             rounds += 1;
-            poll.poll(events);
+            backend.poll(events);
             for event in events.iter() {
                 if event.token() == LISTENER_TOKEN {
                     can_accept = true;
@@ -191,27 +187,10 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
             for (conn, slot) in slots.iter_mut().enumerate().filter(|(_, slot)| slot.live) {
                 slot.live = false;
                 slot.queued = false;
-                deregister(poll, &FakeStream::new(net, conn), conn_token(conn));
+                backend.deregister(&sockets.stream(conn), conn_token(conn));
             }
         }
-        deregister(poll, &listener, LISTENER_TOKEN);
+        backend.deregister_listener(LISTENER_TOKEN);
         RunEnd { rounds, stalled }
     }
-}
-
-fn register<T: Tracer, S: io::Source>(
-    poll: &io::Poll<'_, T>,
-    source: &S,
-    token: Token,
-    interest: Interest,
-) {
-    poll.registry()
-        .register(source, token, interest)
-        .expect("tokens are assigned by accept order and never reused while registered");
-}
-
-fn deregister<T: Tracer, S: io::Source>(poll: &io::Poll<'_, T>, source: &S, token: Token) {
-    poll.registry()
-        .deregister(source, token)
-        .expect("a source deregisters once, with the token it registered");
 }

@@ -7,15 +7,14 @@
 //! [`reactor`](crate::runtime::reactor) both call these, so neither twin makes an I/O call the other
 //! would skip.
 //!
-//! May import: the fake I/O ([`io`](crate::io)), [`conn`](crate::conn)'s shared result
-//! vocabulary, [`trace`](crate::trace). Imported by both twins' loops; imports neither.
+//! May import: the I/O vocabulary and its [`Stream`] ([`io`](crate::io)), [`conn`](crate::conn)'s
+//! shared result vocabulary. Imported by both twins' loops; imports neither.
 
 use core::cell::Cell;
 use core::task::Poll;
 
 use crate::conn::{ConnError, read_result, write_result};
-use crate::io::{FakeStream, Interest, Token};
-use crate::trace::Tracer;
+use crate::io::{Interest, Stream, Token};
 
 /// The listener's token; connection `i` has token `i + 1` (in the driver too).
 pub const LISTENER_TOKEN: Token = Token(0);
@@ -73,8 +72,8 @@ impl Readiness {
 /// A read unless the source is known not to be readable; a `WouldBlock` clears readability.
 /// The one rule both twins follow.
 #[inline]
-pub(crate) fn gated_read<T: Tracer>(
-    stream: &FakeStream<'_, T>,
+pub(crate) fn gated_read<S: Stream>(
+    stream: &S,
     ready: &Readiness,
     buf: &mut [u8],
 ) -> Poll<Result<usize, ConnError>> {
@@ -90,8 +89,8 @@ pub(crate) fn gated_read<T: Tracer>(
 
 /// A write unless the source is known not to be writable; a `WouldBlock` clears writability.
 #[inline]
-pub(crate) fn gated_write<T: Tracer>(
-    stream: &FakeStream<'_, T>,
+pub(crate) fn gated_write<S: Stream>(
+    stream: &S,
     ready: &Readiness,
     buf: &[u8],
 ) -> Poll<Result<usize, ConnError>> {

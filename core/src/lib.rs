@@ -13,7 +13,10 @@
 //! - [`net`]: the fake network: the per-connection fake clients that check every reply byte,
 //!   [`NetModel`]s, injected [`Faults`], syscall mode;
 //! - [`io`]: fake I/O over it in mio's vocabulary ([`io::Poll`], [`io::Registry`],
-//!   [`io::Token`], [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
+//!   [`io::Token`], [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]),
+//!   and the [`io::Backend`] trait both twins' loops are generic over;
+//! - [`kernel`]: real sockets and edge-triggered epoll, the other [`io::Backend`] (over `io`,
+//!   `net`'s faults, `conn`, `scenario`, `trace`);
 //! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
 //!   twins' loops keep, and how a run ends ([`RunEnd`]);
 //! - the two twins' loops, peers that never import each other: [`driver`], the poll-loop side,
@@ -50,6 +53,7 @@ pub mod driver;
 pub mod gate;
 pub mod handwritten;
 pub mod io;
+pub mod kernel;
 pub mod net;
 pub mod round;
 pub mod runner;
@@ -59,9 +63,12 @@ pub mod trace;
 
 pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf};
+pub use kernel::SocketKind;
 pub use net::{Fault, Faults, NetModel};
 pub use round::RunEnd;
-pub use runner::{Report, Run, RunConfig, RunError, Traces, Variant, prepare, run, run_traced};
+pub use runner::{
+    Report, Run, RunConfig, RunError, Traces, Transport, Variant, prepare, run, run_traced,
+};
 pub use scenario::{Client, Config, Gate, Machine, Outcome, Scenario};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
 pub use twinbench_macros::scenario;

@@ -16,6 +16,8 @@ use std::io;
 
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
+use crate::io::Backend;
+use crate::kernel::{Kernel, SetupError, SocketKind};
 use crate::net::{BadReply, Faults, NetModel, Network};
 use crate::round::RunEnd;
 use crate::runtime::executor::{self, Spawn};
@@ -123,6 +125,47 @@ impl core::str::FromStr for Variant {
     }
 }
 
+/// The I/O under the twins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// The fake network (the default): deterministic, in memory, shaped by the [`NetModel`].
+    #[default]
+    Fake,
+    /// Real sockets and edge-triggered epoll ([`Kernel`]).
+    Kernel(SocketKind),
+}
+
+impl Transport {
+    /// `fake`, `kernel` (TCP over loopback) or `kernel-unix`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Transport::Fake => "fake",
+            Transport::Kernel(SocketKind::Tcp) => "kernel",
+            Transport::Kernel(SocketKind::Unix) => "kernel-unix",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for Transport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Transport::Fake,
+            Transport::Kernel(SocketKind::Tcp),
+            Transport::Kernel(SocketKind::Unix),
+        ]
+        .into_iter()
+        .find(|t| t.name() == s)
+        .ok_or_else(|| format!("unknown I/O `{s}`; expected one of fake, kernel, kernel-unix"))
+    }
+}
+
 /// The most connections one run may have.
 pub const MAX_CONNECTIONS: usize = 1 << 20;
 
@@ -157,6 +200,8 @@ pub struct RunConfig {
     pub max_rounds: u64,
     /// Injected faults, if any.
     pub faults: Option<Faults>,
+    /// The I/O under the twins: the fake network or real sockets.
+    pub io: Transport,
 }
 
 impl RunConfig {
@@ -169,7 +214,14 @@ impl RunConfig {
             connections: None,
             max_rounds: DEFAULT_MAX_ROUNDS,
             faults: None,
+            io: Transport::Fake,
         }
+    }
+
+    /// Over `io`: the fake network or real sockets.
+    pub const fn io(mut self, io: Transport) -> Self {
+        self.io = io;
+        self
     }
 
     /// With injected faults.
@@ -228,6 +280,10 @@ pub enum RunError {
     },
     /// Syscall mode could not create its pipe.
     Syscalls(io::Error),
+    /// Kernel I/O could not be set up: a limit the connections exceed, or a failed call.
+    Kernel(SetupError),
+    /// Syscall mode adds its calls to the fake network's; over kernel I/O every call is real.
+    SyscallsOverKernel,
     /// The variant's executor is not compiled in: build with the named cargo feature of
     /// `twinbench`.
     NotCompiled {
@@ -257,6 +313,10 @@ impl fmt::Display for RunError {
                  built on the stack, which a larger one could overflow): use a smaller buffer"
             ),
             RunError::Syscalls(e) => write!(f, "syscall mode could not create its pipe: {e}"),
+            RunError::Kernel(e) => e.fmt(f),
+            RunError::SyscallsOverKernel => f.write_str(
+                "syscall mode is for the fake network: over kernel I/O every call is a real one",
+            ),
             RunError::NotCompiled { variant, feature } => write!(
                 f,
                 "variant `{variant}` is not compiled in: enable twinbench's `{feature}` feature"
@@ -269,6 +329,7 @@ impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RunError::Syscalls(e) => Some(e),
+            RunError::Kernel(e) => Some(e),
             _ => None,
         }
     }
@@ -363,6 +424,16 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     }
     let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
     let buffer = scenario.config().buffer;
+    if let Transport::Kernel(kind) = config.io {
+        if config.syscalls {
+            return Err(RunError::SyscallsOverKernel);
+        }
+        let kernel = Kernel::<T>::new(kind, config.model, clients, config.faults, buffer)
+            .map_err(RunError::Kernel)?;
+        // The clients connect now, so that a limit hit is an error before the run.
+        kernel.reset().map_err(RunError::Kernel)?;
+        return prepare_on(scenario, &kernel, config, f);
+    }
     let net = Network::<T>::new(
         config.model,
         clients,
@@ -371,48 +442,144 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         buffer,
     )
     .map_err(RunError::Syscalls)?;
+    prepare_on(scenario, &net, config, f)
+}
+
+/// What a prepared run owns beneath its loops: the backend they are generic over, and what
+/// happens outside the measured section (reset, report, traces).
+trait World: 'static {
+    /// The backend the driver or the reactor is given.
+    type Backend<'w>: Backend
+    where
+        Self: 'w;
+    /// A backend for one driver or reactor (its poller allocated here, at setup).
+    fn backend(&self) -> Self::Backend<'_>;
+    /// Puts everything back for the next serve (see [`Run::reset`]).
+    fn reset(&self);
+    /// The counts of the last serve.
+    fn counts(&self) -> Counts;
+    /// Each connection's outcome in the last serve.
+    fn outcomes(&self) -> Vec<Outcome>;
+    /// Where the last serve's wrong replies first differed.
+    fn bad_replies(&self) -> Vec<BadReply>;
+    /// The listener's and each connection's operations in the last serve.
+    fn traces(&self) -> (Vec<Op>, Vec<Vec<Op>>);
+
+    /// The report of the last serve.
+    fn report(&self, end: RunEnd) -> Report {
+        Report {
+            counts: self.counts(),
+            outcomes: self.outcomes(),
+            end,
+            bad_replies: self.bad_replies(),
+        }
+    }
+    /// The traces of the last serve.
+    fn take_traces(&self) -> Traces {
+        let (listener, connections) = self.traces();
+        Traces {
+            listener,
+            connections,
+        }
+    }
+}
+
+impl<T: Tracer> World for Network<T> {
+    type Backend<'w> = crate::io::Poll<'w, T>;
+    fn backend(&self) -> crate::io::Poll<'_, T> {
+        crate::io::Poll::new(self, self.connections() + 1)
+    }
+    fn reset(&self) {
+        Network::reset(self);
+    }
+    fn counts(&self) -> Counts {
+        Network::counts(self)
+    }
+    fn outcomes(&self) -> Vec<Outcome> {
+        Network::outcomes(self)
+    }
+    fn bad_replies(&self) -> Vec<BadReply> {
+        Network::bad_replies(self)
+    }
+    fn traces(&self) -> (Vec<Op>, Vec<Vec<Op>>) {
+        Network::take_traces(self)
+    }
+}
+
+impl<T: Tracer> World for Kernel<T> {
+    type Backend<'w> = &'w Kernel<T>;
+    fn backend(&self) -> &Kernel<T> {
+        self
+    }
+    fn reset(&self) {
+        if let Err(e) = Kernel::reset(self) {
+            panic!("twinbench: {e}");
+        }
+    }
+    fn counts(&self) -> Counts {
+        Kernel::counts(self)
+    }
+    fn outcomes(&self) -> Vec<Outcome> {
+        Kernel::outcomes(self)
+    }
+    fn bad_replies(&self) -> Vec<BadReply> {
+        Kernel::bad_replies(self)
+    }
+    fn traces(&self) -> (Vec<Op>, Vec<Vec<Op>>) {
+        Kernel::take_traces(self)
+    }
+}
+
+/// [`prepare`]'s second half, once the world under the loops exists: the variant's loop over
+/// its backend.
+fn prepare_on<S: Scenario + 'static, W: World, R>(
+    scenario: &S,
+    world: &W,
+    config: &RunConfig,
+    f: impl FnOnce(&mut dyn Run) -> R,
+) -> Result<R, RunError> {
     let max_rounds = config.max_rounds;
     Ok(match config.variant {
         Variant::Manual => {
-            let driver = Driver::new(scenario, &net);
+            let driver = Driver::new(scenario, world.backend());
             f(&mut ManualRun {
                 scenario,
-                net: &net,
+                world,
                 driver,
                 max_rounds,
             })
         }
         Variant::Async => {
-            let reactor = Reactor::new(&net, connections);
-            let executor = executor::noalloc::Executor::new(connections, |stream| {
+            let reactor = Reactor::new(world.backend());
+            let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
                 connection_task(scenario, stream)
             });
             f(&mut AsyncRun {
-                net: &net,
+                world,
                 reactor: &reactor,
                 executor: &executor,
                 max_rounds,
             })
         }
         Variant::AsyncBox => {
-            let reactor = Reactor::new(&net, connections);
-            let executor = executor::noalloc::Executor::new(connections, |stream| {
+            let reactor = Reactor::new(world.backend());
+            let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
                 Box::pin(connection_task(scenario, stream)) as Pin<Box<dyn Future<Output = ()>>>
             });
             f(&mut AsyncRun {
-                net: &net,
+                world,
                 reactor: &reactor,
                 executor: &executor,
                 max_rounds,
             })
         }
         Variant::AsyncBoxArc => {
-            let reactor = Reactor::new(&net, connections);
-            let executor = executor::boxed::Executor::new(connections, |stream| {
+            let reactor = Reactor::new(world.backend());
+            let executor = executor::boxed::Executor::new(reactor.connections(), |stream| {
                 connection_task(scenario, stream)
             });
             f(&mut AsyncRun {
-                net: &net,
+                world,
                 reactor: &reactor,
                 executor: &executor,
                 max_rounds,
@@ -421,16 +588,16 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         #[cfg(feature = "tokio")]
         Variant::AsyncTokio => {
             use crate::runtime::executor::external::{Rounds, tokio::Tokio};
-            // SAFETY: `scenario` and `net` outlive `reactor` and `executor`, declared after
+            // SAFETY: `scenario` and `world` outlive `reactor` and `executor`, declared after
             // them and so dropped first, also when `f` unwinds (the first bullet); only the
             // tasks and the reactor, both dropped by then, hold the references (the second).
-            let (scenario, net) = unsafe { (for_the_run(scenario), for_the_run(&net)) };
-            let reactor = Reactor::new(net, connections);
+            let (scenario, world) = unsafe { (for_the_run(scenario), for_the_run(world)) };
+            let reactor = Reactor::new(world.backend());
             // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Tokio::new(), |stream| connection_task(scenario, stream));
             f(&mut AsyncRun {
-                net,
+                world,
                 reactor,
                 executor: &executor,
                 max_rounds,
@@ -439,10 +606,10 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         #[cfg(feature = "smol")]
         Variant::AsyncSmol => {
             use crate::runtime::executor::external::{Rounds, smol::Smol};
-            let reactor = Reactor::new(&net, connections);
+            let reactor = Reactor::new(world.backend());
             let executor = Rounds::new(Smol::new(), |stream| connection_task(scenario, stream));
             f(&mut AsyncRun {
-                net: &net,
+                world,
                 reactor: &reactor,
                 executor: &executor,
                 max_rounds,
@@ -452,13 +619,13 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         Variant::AsyncFutures => {
             use crate::runtime::executor::external::{Rounds, futures::Futures};
             // SAFETY: as for tokio above.
-            let (scenario, net) = unsafe { (for_the_run(scenario), for_the_run(&net)) };
-            let reactor = Reactor::new(net, connections);
+            let (scenario, world) = unsafe { (for_the_run(scenario), for_the_run(world)) };
+            let reactor = Reactor::new(world.backend());
             // SAFETY: as for tokio above.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Futures::new(), |stream| connection_task(scenario, stream));
             f(&mut AsyncRun {
-                net,
+                world,
                 reactor,
                 executor: &executor,
                 max_rounds,
@@ -509,69 +676,52 @@ pub fn run_traced<S: Scenario + 'static>(
     })
 }
 
-fn report<T: Tracer>(net: &Network<T>, end: RunEnd) -> Report {
-    Report {
-        counts: net.counts(),
-        outcomes: net.outcomes(),
-        end,
-        bad_replies: net.bad_replies(),
-    }
-}
-
-fn take_traces<T: Tracer>(net: &Network<T>) -> Traces {
-    let (listener, connections) = net.take_traces();
-    Traces {
-        listener,
-        connections,
-    }
-}
-
-struct ManualRun<'a, S: Scenario, T: Tracer> {
+struct ManualRun<'a, S: Scenario, W: World> {
     scenario: &'a S,
-    net: &'a Network<T>,
-    driver: Driver<'a, S::Machine, T>,
+    world: &'a W,
+    driver: Driver<S::Machine, W::Backend<'a>>,
     max_rounds: u64,
 }
 
-impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
+impl<S: Scenario, W: World> Run for ManualRun<'_, S, W> {
     fn reset(&mut self) {
-        self.net.reset();
+        self.world.reset();
     }
     fn serve(&mut self) -> RunEnd {
         self.driver.run(self.scenario, self.max_rounds)
     }
     fn report(&self, end: RunEnd) -> Report {
-        report(self.net, end)
+        self.world.report(end)
     }
     fn take_traces(&self) -> Traces {
-        take_traces(self.net)
+        self.world.take_traces()
     }
 }
 
-struct AsyncRun<'e, 'r, 'n, T: Tracer, E> {
-    net: &'n Network<T>,
-    reactor: &'r Reactor<'n, T>,
+struct AsyncRun<'e, 'r, W, B, E> {
+    world: &'r W,
+    reactor: &'r Reactor<B>,
     executor: &'e E,
     max_rounds: u64,
 }
 
-impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
+impl<'r, W: World, B: Backend, E> Run for AsyncRun<'_, 'r, W, B, E>
 where
-    E: executor::RunTasks<AsyncStream<'r, 'n, T>>,
+    E: executor::RunTasks<AsyncStream<'r, B>>,
 {
     fn reset(&mut self) {
-        self.net.reset();
+        self.world.reset();
         self.reactor.reset();
     }
     fn serve(&mut self) -> RunEnd {
-        let root = accept_loop(self.reactor, self.net, self.executor);
+        let root = accept_loop(self.reactor, self.executor);
         self.executor.run(root, self.reactor, self.max_rounds)
     }
     fn report(&self, end: RunEnd) -> Report {
-        report(self.net, end)
+        self.world.report(end)
     }
     fn take_traces(&self) -> Traces {
-        take_traces(self.net)
+        self.world.take_traces()
     }
 }
 
@@ -581,13 +731,12 @@ where
 /// deregisters it at the end of the run; from then on the poller's event order, and so the
 /// order of tasks within a round, can differ from the driver's. Counts, traces and outcomes
 /// cannot: each connection's network depends only on its own operations.
-async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
-    reactor: &'r Reactor<'n, T>,
-    net: &'n Network<T>,
+async fn accept_loop<'r, B: Backend, E: Spawn<AsyncStream<'r, B>>>(
+    reactor: &'r Reactor<B>,
     spawner: &E,
 ) {
-    let listener = AsyncListener::new(reactor, net);
-    for _ in 0..net.connections() {
+    let listener = AsyncListener::new(reactor);
+    for _ in 0..reactor.connections() {
         // As in the driver: an accept error loses that one connection; accepting goes on.
         if let Ok(stream) = listener.accept().await {
             spawner.spawn(stream);
@@ -596,14 +745,12 @@ async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
 }
 
 /// One connection's task: the scenario's async fn, then its outcome.
-async fn connection_task<'r, 'n, S: Scenario, T: Tracer>(
+async fn connection_task<'r, S: Scenario, B: Backend>(
     scenario: &S,
-    mut stream: AsyncStream<'r, 'n, T>,
+    mut stream: AsyncStream<'r, B>,
 ) {
     let result = scenario.serve(&mut stream).await;
-    let (net, conn) = (stream.network(), stream.conn());
-    stream.close(); // deregisters, as the driver does before recording the outcome
-    net.finish(conn, result);
+    stream.close(result); // deregisters, then closes with the result, as the driver does
 }
 
 /// Size in bytes of `scenario`'s async fn future (what a no-alloc task slot holds, minus the

@@ -138,6 +138,23 @@ impl Client {
         }
     }
 
+    /// End of the request bytes released once `received` reply bytes have arrived: every
+    /// byte without lock-step gates, else up to the last gate passed. `gate` is the gate in
+    /// force so far (a cursor, as reply bytes only grow).
+    #[inline]
+    pub(crate) fn released(&self, received: usize, gate: &core::cell::Cell<usize>) -> usize {
+        let gates = &self.gates[..];
+        if gates.is_empty() {
+            return self.send.len();
+        }
+        let mut at = gate.get();
+        while at + 1 < gates.len() && received >= gates[at + 1].after {
+            at += 1;
+        }
+        gate.set(at);
+        gates[at].upto
+    }
+
     /// The same client, delivering at most `bytes` (≥ 1) request bytes per read.
     pub fn trickle(mut self, bytes: usize) -> Self {
         self.trickle = bytes.max(1);

@@ -25,25 +25,37 @@ pub struct Counts {
     pub read: u64,
     /// Calls to `write`.
     pub write: u64,
-    /// Real system calls made in syscall mode (one per call above), 0 otherwise.
+    /// Real system calls made in syscall mode (one per call above); over kernel I/O, every
+    /// system call of the server side (the calls above and `close`); 0 otherwise.
     pub syscalls: u64,
+    /// Over kernel I/O, connections the server closed (`close`); 0 on the fake network.
+    pub close: u64,
+    /// Over kernel I/O, the client pump's own system calls (sending requests, half-closing,
+    /// reading replies during the run), counted apart from the server's; 0 on the fake network.
+    pub pump: u64,
 }
 
 impl Counts {
-    /// All fake I/O calls (everything but `syscalls`).
+    /// All I/O calls of the origin's six kinds (everything but `syscalls`, `close` and
+    /// `pump`).
     pub fn calls(&self) -> u64 {
         self.register + self.unregister + self.poll + self.accept + self.read + self.write
     }
 }
 
-/// The origin study's form: `register=N unregister=N poll=N accept=N read=N write=N`.
+/// The origin study's form: `register=N unregister=N poll=N accept=N read=N write=N` (and
+/// over kernel I/O ` close=N pump=N`).
 impl fmt::Display for Counts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "register={} unregister={} poll={} accept={} read={} write={}",
             self.register, self.unregister, self.poll, self.accept, self.read, self.write
-        )
+        )?;
+        if self.close != 0 || self.pump != 0 {
+            write!(f, " close={} pump={}", self.close, self.pump)?;
+        }
+        Ok(())
     }
 }
 
@@ -74,6 +86,8 @@ impl Counters {
             read: self.read.get(),
             write: self.write.get(),
             syscalls: self.syscalls.get(),
+            close: 0,
+            pump: 0,
         }
     }
 

@@ -69,6 +69,12 @@ impl Events {
         self.inner.len()
     }
 
+    /// Adds an event: how a backend other than the fake poller fills the buffer.
+    #[inline]
+    pub(crate) fn push(&mut self, token: Token, readiness: Interest) {
+        self.inner.push(Event { token, readiness });
+    }
+
     /// Forgets the events.
     #[inline]
     pub fn clear(&mut self) {

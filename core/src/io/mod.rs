@@ -15,16 +15,20 @@
 //!
 //! One file per mio concept: [`Token`] (`token.rs`), [`Interest`] (`interest.rs`), [`Event`] and
 //! [`Events`] (`event.rs`), [`Poll`], [`Registry`] and [`Source`] (`poll.rs`), the fake sockets
-//! (`stream.rs`). Files here import their siblings directly, never this facade; the folder
-//! imports only the fake [`net`](crate::net) and [`trace`](crate::trace). Both twins' loops and
-//! the [`gate`](crate::gate) import it.
+//! (`stream.rs`), and the [`Backend`] trait both twins' loops are generic over, with the fake
+//! network's implementation (`backend.rs`). Files here import their siblings directly, never
+//! this facade; the folder imports only the fake [`net`](crate::net), [`conn`](crate::conn)'s
+//! `ConnError` and [`trace`](crate::trace). Both twins' loops, the [`gate`](crate::gate) and
+//! the [`kernel`](crate::kernel) backend import it.
 
+mod backend;
 mod event;
 mod interest;
 mod poll;
 mod stream;
 mod token;
 
+pub use self::backend::{Backend, Sockets, Stream, StreamOf};
 pub use self::event::{Event, Events};
 pub use self::interest::Interest;
 pub use self::poll::{Poll, Registry, Source, SourceIdToken};

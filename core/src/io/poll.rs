@@ -106,6 +106,12 @@ impl<'n, T: Tracer> Poll<'n, T> {
         }
     }
 
+    /// The network the poller's sources belong to.
+    #[inline]
+    pub(crate) fn network(&self) -> &'n Network<T> {
+        self.registry.net
+    }
+
     /// The registry sources are registered with.
     #[inline]
     pub fn registry(&self) -> &Registry<'n, T> {

@@ -40,6 +40,15 @@ pub struct FakeStream<'n, T: Tracer> {
     conn: usize,
 }
 
+impl<T: Tracer> Clone for FakeStream<'_, T> {
+    #[inline]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Tracer> Copy for FakeStream<'_, T> {}
+
 impl<'n, T: Tracer> FakeStream<'n, T> {
     /// The handle of connection `conn` of `net`.
     #[inline]

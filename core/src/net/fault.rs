@@ -77,6 +77,19 @@ impl Faults {
 }
 
 impl Fault {
+    /// The fault `faults` give connection `conn`, if any, with what it changes in the client
+    /// (see [`apply`](Fault::apply)) done.
+    pub(crate) fn strike(
+        faults: Option<Faults>,
+        conn: usize,
+        client: &mut Client,
+        buffer: usize,
+    ) -> Option<Fault> {
+        let fault = faults.and_then(|faults| faults.pick(conn, client.send.len()))?;
+        fault.apply(client, buffer);
+        Some(fault)
+    }
+
     /// Changes what the client sends, for the faults that are the client's doing.
     pub(crate) fn apply(self, client: &mut Client, buffer: usize) {
         match self {

@@ -70,17 +70,7 @@ impl<T: Tracer> Peer<T> {
     /// End of the request bytes the client has released so far.
     #[inline]
     fn released(&self) -> usize {
-        let gates = &self.client.gates[..];
-        if gates.is_empty() {
-            return self.client.send.len();
-        }
-        let received = self.received.get();
-        let mut gate = self.gate.get();
-        while gate + 1 < gates.len() && received >= gates[gate + 1].after {
-            gate += 1;
-        }
-        self.gate.set(gate);
-        gates[gate].upto
+        self.client.released(self.received.get(), &self.gate)
     }
 
     /// Whether the connection's fault strikes this operation (a write if `write`), given that
@@ -136,6 +126,29 @@ pub struct BadReply {
     pub before: usize,
 }
 
+impl BadReply {
+    /// Where `written`, received at reply offset `received` of connection `conn`, first
+    /// differs from `expect` (a byte past its end counts as a difference).
+    pub(crate) fn locate(conn: usize, expect: &[u8], received: usize, written: &[u8]) -> Self {
+        /// Bytes shown on each side of the first difference.
+        const CONTEXT: usize = 16;
+        let at = (0..written.len())
+            .find(|&i| expect.get(received + i) != Some(&written[i]))
+            .unwrap_or(0);
+        let offset = received + at;
+        let before = at.min(CONTEXT);
+        let from = offset - before;
+        let expected = expect.get(from..).unwrap_or(&[]);
+        BadReply {
+            connection: conn,
+            offset,
+            expected: expected[..expected.len().min(before + CONTEXT)].to_vec(),
+            actual: written[at - before..written.len().min(at + CONTEXT)].to_vec(),
+            before,
+        }
+    }
+}
+
 impl core::fmt::Display for BadReply {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let escaped = |bytes: &[u8]| bytes.escape_ascii().to_string();
@@ -170,10 +183,7 @@ impl<T: Tracer> Network<T> {
             .into_iter()
             .enumerate()
             .map(|(conn, mut client)| {
-                let fault = faults.and_then(|faults| faults.pick(conn, client.send.len()));
-                if let Some(fault) = fault {
-                    fault.apply(&mut client, buffer);
-                }
+                let fault = Fault::strike(faults, conn, &mut client, buffer);
                 let fault_from_op = match fault {
                     Some(
                         Fault::ResetOnRead { from_op }
@@ -220,27 +230,12 @@ impl<T: Tracer> Network<T> {
     #[cold]
     #[inline(never)]
     fn bad_reply(&self, conn: usize, received: usize, written: &[u8]) {
-        /// Bytes shown on each side of the first difference.
-        const CONTEXT: usize = 16;
         let peer = &self.peers[conn];
         if peer.bad_reply.replace(true) {
             return;
         }
-        let expect = &peer.client.expect[..];
-        let at = (0..written.len())
-            .find(|&i| expect.get(received + i) != Some(&written[i]))
-            .unwrap_or(0);
-        let offset = received + at;
-        let before = at.min(CONTEXT);
-        let from = offset - before;
-        let expected = expect.get(from..).unwrap_or(&[]);
-        self.bad_replies.borrow_mut().push(BadReply {
-            connection: conn,
-            offset,
-            expected: expected[..expected.len().min(before + CONTEXT)].to_vec(),
-            actual: written[at - before..written.len().min(at + CONTEXT)].to_vec(),
-            before,
-        });
+        let bad = BadReply::locate(conn, &peer.client.expect, received, written);
+        self.bad_replies.borrow_mut().push(bad);
     }
 
     /// How many connections the clients will open.
