@@ -1,4 +1,5 @@
-//! criterion benches for any scenarios: one group per scenario (and `<scenario>+syscalls`),
+//! criterion benches for any scenarios: one group per scenario (and `<scenario>+syscalls`,
+//! `<scenario>+kernel`),
 //! one [`BenchmarkId`] per variant, so criterion draws the twins side by side; throughput in
 //! requests. [`criterion_main!`](crate::criterion_main) is [`main`] in one line.
 //!
@@ -9,7 +10,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
-use twinbench::{AnyScenario, RunConfig, Variant};
+use twinbench::{AnyScenario, RunConfig, SocketKind, Transport, Variant};
 
 use crate::BuildInfo;
 
@@ -38,16 +39,20 @@ pub fn main(scenarios: &[&dyn AnyScenario], controls: &[Control<'_>], build: Bui
     criterion.final_summary();
 }
 
-/// One group per scenario and one per `<scenario>+syscalls`, an id per variant, then the
-/// controls that join the group.
+/// One group per scenario, one per `<scenario>+syscalls` and one per `<scenario>+kernel` (TCP
+/// over loopback and epoll), an id per variant, then the controls that join the group.
 pub fn groups(c: &mut Criterion, scenarios: &[&dyn AnyScenario], controls: &[Control<'_>]) {
-    for syscalls in [false, true] {
+    let modes = [
+        ("", RunConfig::new(Variant::Manual)),
+        ("+syscalls", RunConfig::new(Variant::Manual).syscalls(true)),
+        (
+            "+kernel",
+            RunConfig::new(Variant::Manual).io(Transport::Kernel(SocketKind::Tcp)),
+        ),
+    ];
+    for (suffix, mode) in modes {
         for &scenario in scenarios {
-            let name = if syscalls {
-                format!("{}+syscalls", scenario.name())
-            } else {
-                scenario.name().to_owned()
-            };
+            let name = format!("{}{suffix}", scenario.name());
             let mut group = c.benchmark_group(name);
             let config = scenario.config();
             group.throughput(Throughput::Elements(
@@ -62,7 +67,7 @@ pub fn groups(c: &mut Criterion, scenarios: &[&dyn AnyScenario], controls: &[Con
                         .map(|control| (control.id, control.scenario, control.variant)),
                 );
             for (id, scenario, variant) in ids {
-                let config = RunConfig::new(variant).syscalls(syscalls);
+                let config = RunConfig { variant, ..mode };
                 serve(
                     &mut group,
                     BenchmarkId::from_parameter(id),

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use twinbench::RunConfig;
+use twinbench::{RunConfig, Transport};
 
 /// The function callgrind collects in (`--toggle-collect`): one measured `serve`, nothing of
 /// the setup or the reset around it.
@@ -28,7 +28,7 @@ pub fn available() -> bool {
 }
 
 /// Instructions executed by `runs` measured serves of `scenario` under `config` (its variant,
-/// syscall mode and connection count), counted by callgrind running `exe measure-one …`: `exe`
+/// syscall mode, I/O and connection count), counted by callgrind running `exe measure-one …`: `exe`
 /// is a binary whose `main` is a [`Harness`](crate::Harness) that knows `scenario`.
 pub fn instructions(
     exe: &Path,
@@ -36,14 +36,19 @@ pub fn instructions(
     config: &RunConfig,
     runs: u32,
 ) -> Result<u64, String> {
-    let (variant, syscalls) = (config.variant, config.syscalls);
+    let variant = config.variant;
+    let mode = match config.io {
+        _ if config.syscalls => "syscalls",
+        Transport::Fake => "plain",
+        io => io.name(),
+    };
     let connections = config
         .connections
         .map_or_else(|| "default".to_owned(), |n| n.to_string());
     let out = std::env::temp_dir().join(format!(
         "twinbench-callgrind-{}-{scenario}-{variant}-{}.out",
         std::process::id(),
-        if syscalls { "syscalls" } else { "plain" }
+        mode
     ));
     let status = Command::new("valgrind")
         .arg("--tool=callgrind")
@@ -51,7 +56,7 @@ pub fn instructions(
         .arg("--toggle-collect=twinbench_measured_serve")
         .arg(exe)
         .args(["measure-one", scenario, variant.name(), &runs.to_string()])
-        .arg(if syscalls { "syscalls" } else { "plain" })
+        .arg(mode)
         .arg(connections)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

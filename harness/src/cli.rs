@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use twinbench::{AnyScenario, NetModel, Report, RunConfig, Variant};
+use twinbench::{AnyScenario, NetModel, Report, RunConfig, Transport, Variant};
 
 use crate::table::{Meta, Row, print_table};
 use crate::{BuildInfo, callgrind, report, timing};
@@ -23,6 +23,9 @@ OPTIONS (the table; `instructions` and `scaling` take those marked):
                        async-box-arc, async-tokio, async-smol, async-futures
                                                                       [instructions, scaling]
     --syscalls         one real system call per I/O call, as in the origin's syscall benchmarks
+                                                                      [instructions, scaling]
+    --io IO            the I/O under the twins: fake (default), kernel (TCP over loopback,
+                       epoll) or kernel-unix (AF_UNIX stream sockets, epoll)
                                                                       [instructions, scaling]
     --connections N    override every scenario's connection count     [instructions]
     --sweep N,N,...    scaling: the connection counts to sweep        [scaling only]
@@ -66,6 +69,7 @@ struct Options<'a> {
     scenarios: Vec<&'a dyn AnyScenario>,
     variants: Vec<Variant>,
     syscalls: bool,
+    io: Transport,
     connections: Option<usize>,
     sweep: Option<Vec<usize>>,
     format: Format,
@@ -140,6 +144,7 @@ fn parse<'a>(
         scenarios: Vec::new(),
         variants: Vec::new(),
         syscalls: false,
+        io: Transport::Fake,
         connections: None,
         sweep: None,
         format: Format::Text,
@@ -149,7 +154,7 @@ fn parse<'a>(
     while let Some(arg) = args.next() {
         // An option a subcommand cannot honour is an error, never silently ignored.
         let takes: &[Command] = match arg.as_str() {
-            "--scenario" | "--variant" | "--syscalls" => {
+            "--scenario" | "--variant" | "--syscalls" | "--io" => {
                 &[Table, Instructions, Scaling, TimeSamples]
             }
             "--connections" | "--runs" => &[Table, Instructions, TimeSamples],
@@ -174,6 +179,7 @@ fn parse<'a>(
                 .push(find(scenarios, &value("--scenario")?)?),
             "--variant" => options.variants.push(value("--variant")?.parse()?),
             "--syscalls" => options.syscalls = true,
+            "--io" => options.io = value("--io")?.parse()?,
             "--connections" => options.connections = Some(count(&value("--connections")?)?),
             "--sweep" => {
                 let list = value("--sweep")?;
@@ -248,7 +254,9 @@ fn configs(options: &Options<'_>) -> Vec<RunConfig> {
 }
 
 fn config(options: &Options<'_>, variant: Variant) -> RunConfig {
-    let mut config = RunConfig::new(variant).syscalls(options.syscalls);
+    let mut config = RunConfig::new(variant)
+        .syscalls(options.syscalls)
+        .io(options.io);
     config.connections = options.connections;
     config
 }
@@ -264,6 +272,7 @@ fn check(
     let connections = options.connections.unwrap_or(scenario.config().connections);
     twinbench::check::Differential::new(scenario)
         .connections(connections.min(CHECK_CONNECTIONS))
+        .io(options.io)
         .check(NetModel::Seed)
         .map_err(|divergence| divergence.to_string())?;
     let reports = options
@@ -403,7 +412,7 @@ fn table(options: &Options<'_>, reexec: bool) -> Result<(), String> {
     if !rows.is_empty() {
         let meta = Meta {
             syscalls: options.syscalls,
-            io: "fake",
+            io: options.io.name(),
         };
         print_table(&rows, options.format, &meta);
     }
@@ -457,6 +466,7 @@ fn timed(
     if options.syscalls {
         args.push("--syscalls".to_owned());
     }
+    args.extend(["--io".to_owned(), options.io.name().to_owned()]);
     if let Some(n) = options.connections {
         args.extend(["--connections".to_owned(), n.to_string()]);
     }
@@ -629,7 +639,8 @@ fn scaling(options: &Options<'_>) -> Result<(), String> {
                 ));
                 let config = RunConfig::new(variant)
                     .connections(connections)
-                    .syscalls(options.syscalls);
+                    .syscalls(options.syscalls)
+                    .io(options.io);
                 // Keep each sample near a millisecond or more: many runs of few connections.
                 let runs = (20 * 256 / connections).clamp(2, 2000) as u32;
                 let ns = timing::ns_per_request(scenario, &config, 9, runs)
@@ -680,12 +691,14 @@ fn target_dir() -> Result<std::path::PathBuf, String> {
         .ok_or_else(|| "cannot locate the target directory".to_owned())
 }
 
-/// `measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default`: the child process
-/// callgrind watches (see [`callgrind::instructions`]).
+/// `measure-one SCENARIO VARIANT RUNS MODE CONNECTIONS|default`: the child process callgrind
+/// watches (see [`callgrind::instructions`]). `MODE` is `plain`, `syscalls`, or the I/O
+/// (`kernel`, `kernel-unix`).
 fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), String> {
     let [scenario, variant, runs, mode, connections] = args else {
         return Err(
-            "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls CONNECTIONS|default"
+            "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls|kernel|kernel-unix \
+             CONNECTIONS|default"
                 .to_owned(),
         );
     };
@@ -694,7 +707,11 @@ fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), St
     let runs: u32 = runs
         .parse()
         .map_err(|_| format!("bad run count `{runs}`"))?;
-    let mut config = RunConfig::new(variant).syscalls(mode == "syscalls");
+    let mut config = match mode.as_str() {
+        "plain" => RunConfig::new(variant),
+        "syscalls" => RunConfig::new(variant).syscalls(true),
+        io => RunConfig::new(variant).io(io.parse()?),
+    };
     if connections != "default" {
         config = config.connections(count(connections)?);
     }
@@ -734,6 +751,14 @@ mod tests {
         let start = readme.find("## What `cargo run --release` prints").unwrap();
         let end = readme[start..].find("\n## ").unwrap() + start;
         let mut documented = options(&readme[start..end]);
+        // `--io` is documented with the rest of kernel I/O, in its own section.
+        let kernel = readme.find("## Over kernel I/O").unwrap();
+        let kernel_end = readme[kernel..]
+            .find("\n#")
+            .map_or(readme.len(), |e| e + kernel);
+        documented.extend(options(&readme[kernel..kernel_end]));
+        documented.sort();
+        documented.dedup();
         // The README also names cargo's, criterion's, valgrind's and rustc's own flags there.
         let others = [
             "--release",
