@@ -23,8 +23,10 @@
 //!   needs (two descriptors per connection) or the run is refused; so is a count above
 //!   `somaxconn`. No connect blocks; every descriptor is closed on every path (`Drop`).
 //! - **Faults** ([`Faults`]): an early EOF is a client that half-closes mid-request; a reset is
-//!   a client closing with `SO_LINGER {1, 0}` (before its request for a reset on read, right after
-//!   it for a reset on write and a broken pipe); an accept error stays injected here. Partial
+//!   a client closing with `SO_LINGER {1, 0}` (before its request for a reset on read: the
+//!   server's read is reset, or reads EOF over AF_UNIX; right after it for a reset on write and
+//!   a broken pipe: the server's write finds a broken pipe); an accept error stays injected here.
+//!   Partial
 //!   transfers come from [`NetModel::Chunked`] (the pump trickles that many bytes per poll) and
 //!   the scenario's own `trickle`.
 //!
@@ -572,12 +574,12 @@ impl<'k, T: Tracer> Sockets for &'k Kernel<T> {
     fn close(self, stream: Self::Stream, result: Result<(), ConnError>) {
         bump(&self.counters.close);
         sys::close(stream.fd);
-        self.servers[stream.conn].set(CLOSED);
+        self.servers[stream.conn()].set(CLOSED);
         let end = match result {
             Ok(()) => Outcome::Ok,
             Err(error) => Outcome::Failed(error),
         };
-        self.ends[stream.conn].set(Some(end));
+        self.ends[stream.conn()].set(Some(end));
     }
 }
 
@@ -623,7 +625,7 @@ impl<'k, T: Tracer> Backend for &'k Kernel<T> {
         }
         sys::epoll_add(self.epoll.raw(), stream.fd, events, token.0 as u64)
             .unwrap_or_else(|errno| ctl_failed("register a connection", errno));
-        self.log(stream.conn, Op::Register);
+        self.log(stream.conn(), Op::Register);
     }
 
     #[inline]
@@ -631,7 +633,7 @@ impl<'k, T: Tracer> Backend for &'k Kernel<T> {
         bump(&self.counters.unregister);
         sys::epoll_del(self.epoll.raw(), stream.fd)
             .unwrap_or_else(|errno| ctl_failed("deregister a connection", errno));
-        self.log(stream.conn, Op::Deregister);
+        self.log(stream.conn(), Op::Deregister);
     }
 
     #[inline]
