@@ -759,7 +759,8 @@ mod tests {
         documented.extend(options(&readme[kernel..kernel_end]));
         documented.sort();
         documented.dedup();
-        // The README also names cargo's, criterion's, valgrind's and rustc's own flags there.
+        // The README also names cargo's, libtest's, criterion's, valgrind's and rustc's own
+        // flags there.
         let others = [
             "--release",
             "--bench",
@@ -767,6 +768,8 @@ mod tests {
             "--tool",
             "--toggle-collect",
             "--version",
+            "--test",
+            "--nocapture",
         ];
         documented.retain(|o| !others.contains(&o.as_str()) && o != "--help");
         let mut help = options(HELP);
