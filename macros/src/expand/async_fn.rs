@@ -257,6 +257,10 @@ impl RenderPlain for Emitter<'_> {
         let buf = &self.idents.buf;
         lower(expr, &|hole: &Hole| match hole.target {
             HoleTarget::Buf => quote_spanned!(hole.ident.span()=> #buf.filled()),
+            HoleTarget::Conn => {
+                let io = &self.idents.io;
+                quote_spanned!(hole.ident.span()=> #io.conn())
+            }
             HoleTarget::Binding(_) => hole.ident.to_token_stream(),
         })
     }

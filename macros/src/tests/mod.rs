@@ -35,6 +35,7 @@ pub const STEP_ARGUMENTS: Example = expand_input!("step_arguments");
 pub const JUMPS: Example = expand_input!("jumps");
 pub const MATCHING: Example = expand_input!("matching");
 pub const UNTIL_CLOSE: Example = expand_input!("until_close");
+pub const CONN: Example = expand_input!("conn");
 
 pub const FRAMED: Example = Example {
     name: "framed",

@@ -566,6 +566,10 @@ impl RenderPlain for Emitter<'_> {
             let span = hole.ident.span();
             match hole.target {
                 HoleTarget::Buf => quote_spanned!(span=> self.buf.filled()),
+                HoleTarget::Conn => {
+                    let io = &self.idents.io;
+                    quote_spanned!(span=> #io.conn())
+                }
                 HoleTarget::Binding(id) => match &self.slots.bindings[id] {
                     Slot::Field(field) => {
                         let mut field = field.clone();
