@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 
-use super::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
+use super::plain::{Idents, RenderPlain, buffer_generic, doc, in_user_parens, lower};
 use crate::internals::ast::{Binding, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
 use crate::internals::validate::Checked;
 use crate::names::Names;
@@ -253,12 +253,16 @@ impl Emitter<'_> {
 
 impl RenderPlain for Emitter<'_> {
     /// A user expression with `buf` → `buf.filled()`; bindings are locals of the same name.
+    /// The internal locals stand in parentheses spanned on the user's token (see
+    /// [`in_user_parens`]).
     fn expr(&self, expr: &UserExpr) -> TokenStream {
-        let buf = &self.idents.buf;
         lower(expr, &|hole: &Hole| match hole.target {
-            HoleTarget::Buf => quote_spanned!(hole.ident.span()=> #buf.filled()),
+            HoleTarget::Buf => {
+                let buf = in_user_parens(&self.idents.buf, hole.ident.span());
+                quote_spanned!(hole.ident.span()=> #buf.filled())
+            }
             HoleTarget::Conn => {
-                let io = &self.idents.io;
+                let io = in_user_parens(&self.idents.io, hole.ident.span());
                 quote_spanned!(hole.ident.span()=> #io.conn())
             }
             HoleTarget::Binding(_) => hole.ident.to_token_stream(),

@@ -186,6 +186,19 @@ pub fn buffer_generic(buffer: &Expr) -> TokenStream {
     }
 }
 
+/// An internal local (mixed-site, see [`Idents`]) standing where the user's token `at` stood,
+/// in parentheses spanned on that token: `(buf)`. A panic's location is that of the expression
+/// it is raised in, and an expression whose first token came from the macro is the macro's
+/// (rustc reports the attribute); the parentheses make the user's token the expression's first,
+/// so a panic in it (an index out of bounds, an overflow, an `unwrap`) points at the user's
+/// line, in both twins, as the machine's `self.buf` (all user-spanned) always did.
+pub fn in_user_parens(local: &Ident, at: Span) -> TokenStream {
+    let mut group =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, local.to_token_stream());
+    group.set_span(at);
+    TokenTree::Group(group).into()
+}
+
 /// A `#[doc = "…"]` attribute.
 pub fn doc(text: String) -> TokenStream {
     let text = LitStr::new(format!(" {text}").trim_end(), Span::call_site());

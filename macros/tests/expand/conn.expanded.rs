@@ -50,7 +50,7 @@ const _: () = {
             io: &mut __TwinbenchIo,
         ) -> ::core::result::Result<(), ::twinbench::ConnError> {
             let mut buf = ::twinbench::RecvBuf::<32>::new();
-            let greeting: String = format!("hello {}\n", io.conn());
+            let greeting: String = format!("hello {}\n", (io).conn());
             loop {
                 if buf.find(b"\n").is_some() {
                     break;
@@ -63,7 +63,7 @@ const _: () = {
             while written < bytes.len() {
                 written += io.write(&bytes[written..]).await?;
             }
-            let bytes: &[u8] = &[__twinbench_hole_0 + io.conn() as u8];
+            let bytes: &[u8] = &[__twinbench_hole_0 + (io).conn() as u8];
             let mut written = 0;
             while written < bytes.len() {
                 written += io.write(&bytes[written..]).await?;
@@ -103,7 +103,7 @@ const _: () = {
             loop {
                 match self.state {
                     GreeterState::Start => {
-                        self.greeting = format!("hello {}\n", io.conn());
+                        self.greeting = format!("hello {}\n", (io).conn());
                         self.state = GreeterState::ReadUntil;
                     }
                     GreeterState::ReadUntil => {
@@ -131,7 +131,7 @@ const _: () = {
                         self.state = GreeterState::Write;
                     }
                     GreeterState::Write => {
-                        let bytes: &[u8] = &[__twinbench_hole_0 + io.conn() as u8];
+                        let bytes: &[u8] = &[__twinbench_hole_0 + (io).conn() as u8];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(

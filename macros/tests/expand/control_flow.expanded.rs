@@ -70,16 +70,16 @@ const _: () = {
                     let n = io.read(buf.spare_mut()?).await?;
                     buf.filled_by(n);
                 };
-                if &buf.filled()[..end] == b"quit;" {
+                if &(buf).filled()[..end] == b"quit;" {
                     buf.consume(end);
                     break;
-                } else if &buf.filled()[..end] == b"yield;" {
+                } else if &(buf).filled()[..end] == b"yield;" {
                     io.yield_now().await;
-                } else if &buf.filled()[..end] == b"skip;" {
+                } else if &(buf).filled()[..end] == b"skip;" {
                     buf.consume(end);
                     continue;
                 } else {
-                    let bytes: &[u8] = &buf.filled()[..end];
+                    let bytes: &[u8] = &(buf).filled()[..end];
                     let mut written = 0;
                     while written < bytes.len() {
                         written += io.write(&bytes[written..]).await?;

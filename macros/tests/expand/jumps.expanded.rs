@@ -59,17 +59,17 @@ const _: () = {
                     buf.filled_by(n);
                 };
                 while end > 2 {
-                    if &buf.filled()[..end] == b"QUIT\r\n" {
+                    if &(buf).filled()[..end] == b"QUIT\r\n" {
                         return ::core::result::Result::Ok(());
                     }
-                    if &buf.filled()[..end] == b"SKIP\r\n" {
+                    if &(buf).filled()[..end] == b"SKIP\r\n" {
                         buf.consume(end);
                         continue 'requests;
                     }
-                    if &buf.filled()[..end] == b"STOP\r\n" {
+                    if &(buf).filled()[..end] == b"STOP\r\n" {
                         break 'requests;
                     }
-                    let bytes: &[u8] = &buf.filled()[..end];
+                    let bytes: &[u8] = &(buf).filled()[..end];
                     let mut written = 0;
                     while written < bytes.len() {
                         written += io.write(&bytes[written..]).await?;

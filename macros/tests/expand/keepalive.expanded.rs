@@ -65,7 +65,7 @@ const _: () = {
                     let n = io.read(buf.spare_mut()?).await?;
                     buf.filled_by(n);
                 };
-                let bytes: &[u8] = &buf.filled()[..end];
+                let bytes: &[u8] = &(buf).filled()[..end];
                 let mut written = 0;
                 while written < bytes.len() {
                     written += io.write(&bytes[written..]).await?;

@@ -66,7 +66,7 @@ const _: () = {
                 let n = io.read(buf.spare_mut()?).await?;
                 buf.filled_by(n);
             };
-            match &buf.filled()[..end - 2] {
+            match &(buf).filled()[..end - 2] {
                 b"QUIT" => {
                     return ::core::result::Result::Ok(());
                 }
@@ -110,7 +110,7 @@ const _: () = {
                 let n = io.read(buf.spare_mut()?).await?;
                 buf.filled_by(n);
             };
-            match parse_len(&buf.filled()[..end]) {
+            match parse_len(&(buf).filled()[..end]) {
                 Some(len) => {
                     let len: usize = len;
                     buf.consume(end);
@@ -119,7 +119,7 @@ const _: () = {
                         let n = io.read(buf.spare_mut()?).await?;
                         buf.filled_by(n);
                     }
-                    match &buf.filled()[..len] {
+                    match &(buf).filled()[..len] {
                         [b'x', ..] => {
                             let bytes: &[u8] = b"x";
                             let mut written = 0;
@@ -129,7 +129,7 @@ const _: () = {
                         }
                         _ => {}
                     }
-                    let bytes: &[u8] = &buf.filled()[..len];
+                    let bytes: &[u8] = &(buf).filled()[..len];
                     let mut written = 0;
                     while written < bytes.len() {
                         written += io.write(&bytes[written..]).await?;

@@ -56,7 +56,7 @@ const _: () = {
                 let n = io.read(buf.spare_mut()?).await?;
                 buf.filled_by(n);
             }
-            let len: usize = 1 + body_len(&buf.filled()[..1]);
+            let len: usize = 1 + body_len(&(buf).filled()[..1]);
             while buf.len() < len {
                 let n = io.read(buf.spare_mut()?).await?;
                 buf.filled_by(n);
@@ -74,7 +74,7 @@ const _: () = {
                     }
                 }
             };
-            match (reply(&buf.filled()[..end]).as_bytes()) {
+            match (reply(&(buf).filled()[..end]).as_bytes()) {
                 bytes => {
                     let bytes: &[u8] = bytes;
                     let mut written = 0;
@@ -83,7 +83,7 @@ const _: () = {
                     }
                 }
             }
-            let bytes: &[u8] = &buf.filled()[..end];
+            let bytes: &[u8] = &(buf).filled()[..end];
             let mut written = 0;
             while written < bytes.len() {
                 written += io.write(&bytes[written..]).await?;
