@@ -69,6 +69,9 @@ pub struct Stmt {
     /// Filled in by `validate`: whether a `break`/`continue` inside leaves this statement (it
     /// targets a loop around it).
     pub escapes: bool,
+    /// Filled in by `validate`: whether it never runs to its end (`return`, a jump, a `loop`
+    /// no `break` leaves, a branch whose every arm diverges).
+    pub diverges: bool,
 }
 
 pub enum StmtKind {

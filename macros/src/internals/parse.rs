@@ -896,6 +896,7 @@ fn stmt_of(kind: StmtKind, source: Source) -> Stmt {
         source,
         waits: false,
         escapes: false,
+        diverges: false,
     }
 }
 

@@ -27,7 +27,7 @@ use crate::internals::attr::Args;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::resolve::{self, Scope};
 
-/// A scenario with no errors: names resolved, `waits`/`escapes` facts filled in. Only
+/// A scenario with no errors: names resolved, `waits`/`escapes`/`diverges` facts filled in. Only
 /// [`check`] makes one, so a back end holding it knows there is nothing left to check.
 pub struct Checked {
     pub scenario: Scenario,
@@ -483,6 +483,7 @@ impl Validator<'_> {
         };
         stmt.waits = facts.waits;
         stmt.escapes = facts.reach.is_some();
+        stmt.diverges = facts.diverges;
         // A jump that could not be resolved still marks its statement as escaping, so the
         // tree stays consistent; `check` fails on the error anyway.
         if matches!(stmt.kind, StmtKind::Break(_) | StmtKind::Continue(_)) {

@@ -5,6 +5,7 @@
 //! (pin-project's layout); the never-panic corpus seeds from them too, and from the few
 //! scenarios below.
 
+mod chunks;
 mod never_panic;
 mod snapshot;
 mod state_names;
