@@ -335,10 +335,35 @@ fn mutate(trees: &mut Vec<Tree>, rng: &mut Rng) {
     }
 }
 
+/// A scenario long enough for the async twin to be cut into chunks: 70 waits, a binding used
+/// across them, a `return;` in the middle.
+fn long_example() -> Example {
+    let mut source = String::from(
+        "#[scenario(connections = 1, buffer = 16, client(send = b\"a\\n\", expect = b\"\"))]\n\
+         fn long() {\n    let end: usize = read_until(b'\\n');\n    let mut n: usize = 0;\n",
+    );
+    for i in 0..70 {
+        source.push_str("    write(b\"x\");\n    n += 1;\n");
+        if i == 35 {
+            source.push_str("    if conn() == 1 { return; }\n");
+        }
+    }
+    source.push_str("    write(&buf[..end - n + 70]);\n}\n");
+    Example {
+        name: "long",
+        source: Box::leak(source.into_boxed_str()),
+    }
+}
+
 #[test]
 fn mutated_scenarios_never_panic() {
     const CASES: usize = 1_500;
-    let bases: Vec<&Example> = VALID.into_iter().chain(MORE.iter()).collect();
+    let long = long_example();
+    let bases: Vec<&Example> = VALID
+        .into_iter()
+        .chain(MORE.iter())
+        .chain([&long])
+        .collect();
     let mut rng = Rng(0x7157_BE4C);
     let (mut expanded, mut stubbed, mut refused) = (0, 0, 0);
     for case in 0..CASES {
