@@ -66,6 +66,11 @@ impl<T: Tracer> Io for SlotIo<'_, '_, T> {
     fn defer(&mut self) {
         self.deferred = true;
     }
+
+    #[inline]
+    fn conn(&self) -> usize {
+        self.stream.conn()
+    }
 }
 
 impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {

@@ -278,6 +278,11 @@ impl<T: Tracer> Drop for AsyncStream<'_, '_, T> {
 
 impl<T: Tracer> AsyncIo for AsyncStream<'_, '_, T> {
     #[inline]
+    fn conn(&self) -> usize {
+        self.stream.conn()
+    }
+
+    #[inline]
     fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
