@@ -99,6 +99,8 @@ pub trait Io {
     /// Asks to be resumed after the next poll of the network even without an event
     /// (`yield_now()`); the machine then returns `Pending`.
     fn defer(&mut self);
+    /// The connection's index (accept order, from 0): `conn()` in a scenario.
+    fn conn(&self) -> usize;
 }
 
 /// A connection as the async fn sees it: the same operations as [`Io`], with a waker.
@@ -108,6 +110,8 @@ pub trait AsyncIo {
     -> Poll<Result<usize, ConnError>>;
     /// Like [`Io::poll_write`], registering `cx`'s waker when returning `Pending`.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize, ConnError>>;
+    /// The connection's index, as [`Io::conn`].
+    fn conn(&self) -> usize;
 
     /// Reads into `buf`: `io.read(buf).await?`.
     #[inline]

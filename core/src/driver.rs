@@ -66,6 +66,11 @@ impl<S: Stream> Io for SlotIo<'_, S> {
     fn defer(&mut self) {
         self.deferred = true;
     }
+
+    #[inline]
+    fn conn(&self) -> usize {
+        self.stream.conn()
+    }
 }
 
 impl<M: Machine, B: Backend> Driver<M, B> {

@@ -760,6 +760,9 @@ pub fn future_size<S: Scenario>(scenario: &S) -> usize {
     /// An [`AsyncIo`] that is never polled: only the future's type matters.
     struct Unpolled;
     impl AsyncIo for Unpolled {
+        fn conn(&self) -> usize {
+            unreachable!("never polled")
+        }
         fn poll_read(
             &mut self,
             _: &mut core::task::Context<'_>,

@@ -219,6 +219,15 @@ fn parse<'a>(
     if options.variants.is_empty() {
         options.variants = Variant::compiled().collect();
     }
+    // A variant asked for by name but not in this build: say so before measuring anything
+    // (the run would refuse it anyway, and under callgrind that reads as a valgrind failure).
+    if let Some(&variant) = options.variants.iter().find(|v| !v.is_compiled()) {
+        let feature = variant.feature().unwrap_or("?");
+        return Err(format!(
+            "variant `{variant}` is not compiled in: enable the `{feature}` feature of \
+             twinbench-harness (it is on by default) or of twinbench"
+        ));
+    }
     // Report order, `manual` first: the ratios are to it.
     options.variants.sort();
     options.variants.dedup();

@@ -34,61 +34,63 @@ pub fn expand(names: &Names, error: syn::Error) -> TokenStream {
         #[derive(Clone, Copy, Debug, Default)]
         #vis struct #scenario;
 
-        #[doc = "Stub of a scenario's machine."]
-        #vis struct #machine;
+        const _: () = {
+            #[doc = "Stub of a scenario's machine."]
+            #vis struct #machine;
 
-        #[doc = "Stub of a scenario's states."]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #vis enum #state {}
+            #[doc = "Stub of a scenario's states."]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            #vis enum #state {}
 
-        #[automatically_derived]
-        impl ::twinbench::Machine for #machine {
-            fn resume<__TwinbenchIo: ::twinbench::Io>(
-                &mut self,
-                _io: &mut __TwinbenchIo,
-            ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
-                ::core::unreachable!(#name)
-            }
-        }
-
-        impl #scenario {
-            #[doc = "Stub of a scenario's async twin."]
-            pub async fn serve_conn<__TwinbenchIo: ::twinbench::AsyncIo>(
-                _io: &mut __TwinbenchIo,
-            ) -> ::core::result::Result<(), ::twinbench::ConnError> {
-                ::core::unreachable!(#name)
-            }
-        }
-
-        #[automatically_derived]
-        impl ::twinbench::Scenario for #scenario {
-            type Machine = #machine;
-
-            fn name(&self) -> &'static str {
-                #name
+            #[automatically_derived]
+            impl ::twinbench::Machine for #machine {
+                fn resume<__TwinbenchIo: ::twinbench::Io>(
+                    &mut self,
+                    _io: &mut __TwinbenchIo,
+                ) -> ::core::task::Poll<::core::result::Result<(), ::twinbench::ConnError>> {
+                    ::core::unreachable!(#name)
+                }
             }
 
-            fn config(&self) -> ::twinbench::Config {
-                ::core::unreachable!(#name)
+            impl #scenario {
+                #[doc = "Stub of a scenario's async twin."]
+                pub async fn serve_conn<__TwinbenchIo: ::twinbench::AsyncIo>(
+                    _io: &mut __TwinbenchIo,
+                ) -> ::core::result::Result<(), ::twinbench::ConnError> {
+                    ::core::unreachable!(#name)
+                }
             }
 
-            fn client(&self, _conn: usize) -> ::twinbench::Client {
-                ::core::unreachable!(#name)
-            }
+            #[automatically_derived]
+            impl ::twinbench::Scenario for #scenario {
+                type Machine = #machine;
 
-            fn machine(&self) -> #machine {
-                #machine
-            }
+                fn name(&self) -> &'static str {
+                    #name
+                }
 
-            fn serve<'a, __TwinbenchIo: ::twinbench::AsyncIo + 'a>(
-                &'a self,
-                io: &'a mut __TwinbenchIo,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<(), ::twinbench::ConnError>,
-            > + 'a {
-                Self::serve_conn(io)
+                fn config(&self) -> ::twinbench::Config {
+                    ::core::unreachable!(#name)
+                }
+
+                fn client(&self, _conn: usize) -> ::twinbench::Client {
+                    ::core::unreachable!(#name)
+                }
+
+                fn machine(&self) -> #machine {
+                    #machine
+                }
+
+                fn serve<'a, __TwinbenchIo: ::twinbench::AsyncIo + 'a>(
+                    &'a self,
+                    io: &'a mut __TwinbenchIo,
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<(), ::twinbench::ConnError>,
+                > + 'a {
+                    Self::serve_conn(io)
+                }
             }
-        }
+        };
     }
 }
 

@@ -36,14 +36,18 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// `echo()` then returns the scenario value `Echo` (`impl Scenario`), whose machine is
-/// `EchoMachine` (states in `EchoState`) and whose async twin is `Echo::serve_conn`.
+/// `EchoMachine` (states in `EchoState`) and whose async twin is `Echo::serve_conn`. The
+/// machine, its states and the impls are written in a `const _: () = { … };` block beside the
+/// fn, so scenarios in one module cannot collide on a generated name; name the machine
+/// `<Echo as Scenario>::Machine`.
 ///
 /// # Arguments
 ///
 /// - `connections = EXPR` (required): connections per run.
 /// - `buffer = EXPR` (required): receive buffer bytes per connection, a const generic: an
-///   integer literal (not 0) or a const path.
-/// - `requests = EXPR` (default 1): requests per connection, for throughput.
+///   integer literal (not 0) or a const path (a const 0 fails a const assertion, on its name).
+/// - `requests = EXPR` (default 1): requests per connection, for throughput: not 0 (a literal
+///   or a const path is checked at compile time).
 /// - `client(send = EXPR, expect = EXPR)` (required): what each client sends and expects back,
 ///   each a byte string, a `&'static [u8]` const, or a
 ///   `Fn(usize) -> impl Into<Cow<'static, [u8]>>` of the connection index. The client sends
@@ -80,6 +84,9 @@ use proc_macro::TokenStream;
 ///   `break`, `continue`, nested, with steps inside; loops may be labelled
 ///   (`'outer: loop { … break 'outer; … }`).
 /// - `return;`: ends the connection `Ok`.
+/// - `conn()`: an expression, not a step: the connection's index (accept order, from 0), in
+///   any expression of the body (`let greeting: String = format!("hello {}\n", conn());`).
+///   A name `conn` of the user's in scope (a closure parameter, a binding) shadows it.
 ///
 /// - `match EXPR { PAT if GUARD => …, … }`, `if let`, `while let` and `let PAT = EXPR else
 ///   { … };` (whose `else` must leave), with steps inside. The names a pattern binds are

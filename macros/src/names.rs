@@ -45,28 +45,47 @@ impl Names {
     }
 }
 
-/// `keep_alive` → `KeepAlive`: each word's first letter upper case, the rest as written.
+/// `keep_alive` → `KeepAlive`: each word's first letter upper case, the rest as written. A
+/// letter whose upper case is not an identifier character (`XID_Continue`) stays as written, so
+/// the result is made of identifier characters whenever `snake` is.
 pub fn upper_camel(snake: &str) -> String {
     let mut camel = String::new();
     for word in snake.split('_') {
         let mut chars = word.chars();
         if let Some(first) = chars.next() {
-            camel.extend(first.to_uppercase());
+            let upper: String = first.to_uppercase().collect();
+            if upper.chars().all(unicode_ident::is_xid_continue) {
+                camel.push_str(&upper);
+            } else {
+                camel.push(first);
+            }
             camel.push_str(chars.as_str());
         }
     }
     camel
 }
 
-/// The scenario type's name: [`upper_camel`], and a name that would not start with a letter
-/// gets a `Scenario` prefix (`_0` → `Scenario0`).
+/// Whether `name` is an identifier by Rust's rules (`XID_Start` or `_`, then `XID_Continue`),
+/// keywords aside: what `Ident::new` accepts without panicking.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first == '_' || unicode_ident::is_xid_start(first))
+        && chars.all(unicode_ident::is_xid_continue)
+        && name != "_"
+}
+
+/// The scenario type's name: [`upper_camel`], and a name that would not start an identifier
+/// (`XID_Start`: `_0`, or `_ً`, whose U+064B is a combining mark) gets a `Scenario` prefix
+/// (`Scenario0`, `Scenarioً`).
 fn camel_case(snake: &str) -> String {
     let mut camel = upper_camel(snake);
     if camel == "Self"
         || camel
             .chars()
             .next()
-            .is_none_or(|first| !first.is_alphabetic())
+            .is_none_or(|first| !unicode_ident::is_xid_start(first))
     {
         camel.insert_str(0, "Scenario");
     }

@@ -249,6 +249,11 @@ impl Io for Script {
     fn defer(&mut self) {
         self.trace.borrow_mut().push(Op::Defer);
     }
+
+    /// A script is one connection: the first.
+    fn conn(&self) -> usize {
+        0
+    }
 }
 
 impl AsyncIo for Script {
@@ -267,6 +272,10 @@ impl AsyncIo for Script {
     fn defer(&mut self, cx: &mut Context<'_>) {
         self.trace.borrow_mut().push(Op::Defer);
         cx.waker().wake_by_ref();
+    }
+
+    fn conn(&self) -> usize {
+        0
     }
 }
 

@@ -15,13 +15,15 @@
 //!
 //! This file holds the [`Network`] and its per-connection peers; `model.rs` the [`NetModel`]s,
 //! `fault.rs` the [`Faults`], `hash.rs` the one hash both draw from, `syscall.rs` the
-//! syscall-mode pipe. Files here import their siblings directly (`model` and `fault` only
+//! syscall-mode pipe, `arena.rs` the block the clients' bytes are copied to. Files here import their siblings directly (`model` and `fault` only
 //! `hash`); the folder imports [`conn`](crate::conn), [`scenario`](mod@crate::scenario) and
 //! [`trace`](crate::trace), never the fake I/O or either twin.
 
 use core::cell::{Cell, RefCell};
+use std::borrow::Cow;
 use std::io;
 
+mod arena;
 mod fault;
 mod hash;
 mod model;
@@ -30,6 +32,7 @@ mod syscall;
 pub use self::fault::{Fault, Faults};
 pub use self::model::NetModel;
 
+use self::arena::{Arena, ArenaBuilder, Bytes};
 use self::model::{Decision, LISTENER};
 use self::syscall::EmptyPipe;
 use crate::conn::ConnError;
@@ -45,7 +48,12 @@ pub(crate) enum SourceId {
 
 /// One connection's fake client and what it has seen.
 struct Peer<T: Tracer> {
+    /// The client's gates and trickle; its bytes are `send` and `expect`.
     client: Client,
+    /// `client.send`, in the network's [`Arena`].
+    send: Bytes,
+    /// `client.expect`, in the network's [`Arena`].
+    expect: Bytes,
     /// Operations on this connection so far (the network model's clock for it).
     ops: Cell<u64>,
     /// Request bytes delivered to the server.
@@ -67,10 +75,35 @@ struct Peer<T: Tracer> {
 }
 
 impl<T: Tracer> Peer<T> {
+    /// The request bytes.
+    #[inline]
+    fn send(&self) -> &[u8] {
+        // SAFETY: a peer lives in its network's `peers`, which the network drops before its
+        // `arena`; the slice is borrowed from the peer, so from the network.
+        unsafe { self.send.get() }
+    }
+
+    /// The expected reply.
+    #[inline]
+    fn expect(&self) -> &[u8] {
+        // SAFETY: as for `send`.
+        unsafe { self.expect.get() }
+    }
+
     /// End of the request bytes the client has released so far.
     #[inline]
     fn released(&self) -> usize {
-        self.client.released(self.received.get(), &self.gate)
+        let gates = &self.client.gates[..];
+        if gates.is_empty() {
+            return self.send.len();
+        }
+        let received = self.received.get();
+        let mut gate = self.gate.get();
+        while gate + 1 < gates.len() && received >= gates[gate + 1].after {
+            gate += 1;
+        }
+        self.gate.set(gate);
+        gates[gate].upto
     }
 
     /// Whether the connection's fault strikes this operation (a write if `write`), given that
@@ -105,7 +138,11 @@ pub struct Network<T: Tracer> {
     listener_ops: Cell<u64>,
     listener_log: T::Log,
     accepted: Cell<usize>,
+    /// Declared before `arena`, so dropped before it: every peer points into it.
     peers: Box<[Peer<T>]>,
+    /// Every client's bytes (see [`arena`]); only the peers read it, through their pointers.
+    #[expect(dead_code, reason = "owns the block the peers point into")]
+    arena: Arena,
     /// Each connection's first wrong reply bytes, in the order they were written.
     bad_replies: RefCell<Vec<BadReply>>,
 }
@@ -179,11 +216,12 @@ impl<T: Tracer> Network<T> {
         } else {
             None
         };
-        let peers = clients
-            .into_iter()
+        let mut clients = clients;
+        let faults: Vec<(Option<Fault>, u64)> = clients
+            .iter_mut()
             .enumerate()
-            .map(|(conn, mut client)| {
-                let fault = Fault::strike(faults, conn, &mut client, buffer);
+            .map(|(conn, client)| {
+                let fault = Fault::strike(faults, conn, client, buffer);
                 let fault_from_op = match fault {
                     Some(
                         Fault::ResetOnRead { from_op }
@@ -192,8 +230,27 @@ impl<T: Tracer> Network<T> {
                     ) => from_op,
                     _ => u64::MAX,
                 };
+                (fault, fault_from_op)
+            })
+            .collect();
+        let mut builder = ArenaBuilder::default();
+        let places: Vec<_> = clients
+            .iter()
+            .map(|client| (builder.add(&client.send), builder.add(&client.expect)))
+            .collect();
+        let arena = builder.build();
+        let peers = clients
+            .into_iter()
+            .zip(places)
+            .zip(faults)
+            .map(|((mut client, (send, expect)), (fault, fault_from_op))| {
+                // The arena holds the bytes now; an owned copy would only take memory.
+                client.send = Cow::Borrowed(&[]);
+                client.expect = Cow::Borrowed(&[]);
                 Peer {
                     client,
+                    send: arena.bytes(send),
+                    expect: arena.bytes(expect),
                     ops: Cell::new(0),
                     sent: Cell::new(0),
                     gate: Cell::new(0),
@@ -215,6 +272,7 @@ impl<T: Tracer> Network<T> {
             listener_log: T::Log::default(),
             accepted: Cell::new(0),
             peers,
+            arena,
             bad_replies: RefCell::new(Vec::new()),
         })
     }
@@ -234,7 +292,7 @@ impl<T: Tracer> Network<T> {
         if peer.bad_reply.replace(true) {
             return;
         }
-        let bad = BadReply::locate(conn, &peer.client.expect, received, written);
+        let bad = BadReply::locate(conn, peer.expect(), received, written);
         self.bad_replies.borrow_mut().push(bad);
     }
 
@@ -367,8 +425,8 @@ impl<T: Tracer> Network<T> {
             Decision::Transfer(limit) => {
                 let sent = peer.sent.get();
                 let released = peer.released();
-                let pending = &peer.client.send[sent..released];
-                if pending.is_empty() && released < peer.client.send.len() {
+                let pending = &peer.send()[sent..released];
+                if pending.is_empty() && released < peer.send.len() {
                     // A lock-step client waiting for its reply: nothing to read yet, no EOF.
                     OpResult::WouldBlock
                 } else {
@@ -407,8 +465,7 @@ impl<T: Tracer> Network<T> {
                 let n = buf.len().min(limit);
                 let received = peer.received.get();
                 let matches = peer
-                    .client
-                    .expect
+                    .expect()
                     .get(received..received + n)
                     .is_some_and(|expected| expected == &buf[..n]);
                 if !matches {
@@ -434,7 +491,7 @@ impl<T: Tracer> Network<T> {
         let outcome = match result {
             Err(error) => Outcome::Failed(error),
             Ok(()) if peer.bad_reply.get() => Outcome::BadReply,
-            Ok(()) if peer.received.get() < peer.client.expect.len() => Outcome::ShortReply,
+            Ok(()) if peer.received.get() < peer.expect.len() => Outcome::ShortReply,
             Ok(()) => Outcome::Ok,
         };
         peer.outcome.set(outcome);

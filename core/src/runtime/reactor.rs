@@ -284,6 +284,11 @@ impl<B: Backend> Drop for AsyncStream<'_, B> {
 
 impl<B: Backend> AsyncIo for AsyncStream<'_, B> {
     #[inline]
+    fn conn(&self) -> usize {
+        self.stream.conn()
+    }
+
+    #[inline]
     fn poll_read(
         &mut self,
         cx: &mut Context<'_>,

@@ -4,13 +4,30 @@
 //! Its I/O matches the machine's call for call: both look in `buf` (`find`, `len`) before
 //! reading, read into the same `spare_mut()`, and write the same slices.
 //!
+//! # Long scenarios: chunks
+//!
+//! rustc checks an async fn in time quadratic in its `.await`s (the coroutine's analysis at
+//! type-check time: 15.8 s / 72 s / 560 s of `cargo check` at 250 / 500 / 1000 steps on a
+//! loaded 2-core machine). A body whose top level holds more than [`CHUNK_WAITS`] × 2 waits is
+//! therefore cut into chunks of about [`CHUNK_WAITS`] waits, each an `async` block awaited in
+//! place (a coroutine of its own, checked in time proportional to its own waits): 0.9 s / 2.0 s
+//! / 4.3 s. A chunk hands the bindings it declares that later statements use back as a tuple,
+//! and a `return;` inside it as `None`. Only statements that run to their end are chunked, and
+//! the last ones stay at the fn's top level; no built-in scenario is long enough to be cut, so
+//! their code is what it was.
+//!
 //! Imports the checked tree (`crate::internals`), `names` and `super::plain`.
 
-use proc_macro2::TokenStream;
+use std::cell::Cell;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
-use super::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
-use crate::internals::ast::{Binding, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr};
+use super::plain::{Idents, RenderPlain, buffer_generic, doc, in_user_parens, lower};
+use crate::internals::ast::{
+    Binding, BindingId, Block, Delim, Hole, HoleTarget, Stmt, StmtKind, UserExpr,
+};
 use crate::internals::validate::Checked;
 use crate::names::Names;
 
@@ -18,9 +35,10 @@ pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
     let emitter = Emitter {
         bindings: &checked.scenario.bindings,
         idents: Idents::new(),
+        in_chunk: Cell::new(false),
     };
     let Idents { io, buf, .. } = &emitter.idents;
-    let body = emitter.block(&checked.scenario.body);
+    let body = emitter.top_level(&checked.scenario.body);
     let buffer = buffer_generic(&checked.args.buffer);
     let ty = &names.scenario;
     let serve_doc = doc(format!(
@@ -73,12 +91,104 @@ fn reads_or_consumes(block: &Block) -> bool {
     })
 }
 
+/// Waits per chunk of a long scenario's top level (see the module docs).
+const CHUNK_WAITS: usize = 32;
+
 struct Emitter<'a> {
     bindings: &'a [Binding],
     idents: Idents,
+    /// Whether the statements being rendered are inside a chunk's `async` block, where
+    /// `return;` hands `None` to the fn, which returns.
+    in_chunk: Cell<bool>,
 }
 
 impl Emitter<'_> {
+    /// The body: its statements as they are, or, for a long one, cut into chunks.
+    fn top_level(&self, body: &Block) -> TokenStream {
+        let stmts = &body.stmts;
+        if stmts.iter().map(wait_count).sum::<usize>() <= 2 * CHUNK_WAITS {
+            return self.block(body);
+        }
+        // Only statements that run to their end are chunked: a chunk then always reaches its
+        // own end, and returns what it declared.
+        let chunkable = stmts
+            .iter()
+            .position(|stmt| stmt.diverges)
+            .unwrap_or(stmts.len());
+        let mut out = TokenStream::new();
+        let mut start = 0;
+        let mut waits = 0;
+        for (index, stmt) in stmts[..chunkable].iter().enumerate() {
+            waits += wait_count(stmt);
+            if waits >= CHUNK_WAITS {
+                out.extend(self.chunk(&stmts[start..=index], &stmts[index + 1..]));
+                start = index + 1;
+                waits = 0;
+            }
+        }
+        for stmt in &stmts[start..] {
+            out.extend(self.stmt(stmt));
+        }
+        out
+    }
+
+    /// `chunk` as an `async` block awaited in place, followed by `rest`: the bindings it
+    /// declares that `rest` uses come back out of it, under their own names.
+    fn chunk(&self, chunk: &[Stmt], rest: &[Stmt]) -> TokenStream {
+        let mut used = BTreeSet::new();
+        uses(rest, &mut used);
+        let mut declared: Vec<BindingId> = Vec::new();
+        for stmt in chunk {
+            let bind = match &stmt.kind {
+                StmtKind::Let { bind, .. } => Some(*bind),
+                StmtKind::ReadUntil { bind, .. } | StmtKind::NextRequest { bind } => *bind,
+                _ => None,
+            };
+            if let Some(bind) = bind.filter(|bind| used.contains(bind)) {
+                // A later `let` of the same name shadows this one: hand back only the last.
+                let name = self.bindings[bind].ident.to_string();
+                declared.retain(|&earlier| self.bindings[earlier].ident != name);
+                declared.push(bind);
+            }
+        }
+        let values = declared.iter().map(|&id| &self.bindings[id].ident);
+        let patterns = declared.iter().map(|&id| {
+            let Binding {
+                ident, mutability, ..
+            } = &self.bindings[id];
+            quote!(#mutability #ident)
+        });
+        let types = declared.iter().map(|&id| &self.bindings[id].ty);
+        self.in_chunk.set(true);
+        let body: TokenStream = chunk.iter().map(|stmt| self.stmt(stmt)).collect();
+        self.in_chunk.set(false);
+        let chunk = quote! {
+            async {
+                #body
+                ::core::result::Result::<_, ::twinbench::ConnError>::Ok(
+                    ::core::option::Option::Some((#(#values,)*)),
+                )
+            }
+            .await?
+        };
+        if declared.is_empty() {
+            return quote! {
+                if #chunk.is_none() {
+                    return ::core::result::Result::Ok(());
+                }
+            };
+        }
+        let handed = Ident::new("handed", Span::mixed_site());
+        quote! {
+            let #handed = match #chunk {
+                ::core::option::Option::Some(#handed) => #handed,
+                ::core::option::Option::None => return ::core::result::Result::Ok(()),
+            };
+            #[allow(unused_mut)]
+            let (#(#patterns,)*): (#(#types,)*) = #handed;
+        }
+    }
+
     fn stmt(&self, stmt: &Stmt) -> TokenStream {
         let Idents {
             io,
@@ -235,6 +345,9 @@ impl Emitter<'_> {
                     None => quote!(let _ = #open;),
                 }
             }
+            StmtKind::Return if self.in_chunk.get() => quote_spanned! {span=>
+                return ::core::result::Result::Ok(::core::option::Option::None);
+            },
             StmtKind::Return => quote_spanned!(span=> return ::core::result::Result::Ok(());),
             StmtKind::Let { bind, init } => {
                 let Binding {
@@ -253,10 +366,18 @@ impl Emitter<'_> {
 
 impl RenderPlain for Emitter<'_> {
     /// A user expression with `buf` → `buf.filled()`; bindings are locals of the same name.
+    /// The internal locals stand in parentheses spanned on the user's token (see
+    /// [`in_user_parens`]).
     fn expr(&self, expr: &UserExpr) -> TokenStream {
-        let buf = &self.idents.buf;
         lower(expr, &|hole: &Hole| match hole.target {
-            HoleTarget::Buf => quote_spanned!(hole.ident.span()=> #buf.filled()),
+            HoleTarget::Buf => {
+                let buf = in_user_parens(&self.idents.buf, hole.ident.span());
+                quote_spanned!(hole.ident.span()=> #buf.filled())
+            }
+            HoleTarget::Conn => {
+                let io = in_user_parens(&self.idents.io, hole.ident.span());
+                quote_spanned!(hole.ident.span()=> #io.conn())
+            }
             HoleTarget::Binding(_) => hole.ident.to_token_stream(),
         })
     }
@@ -268,4 +389,87 @@ impl RenderPlain for Emitter<'_> {
     fn bindings(&self) -> &[Binding] {
         self.bindings
     }
+}
+
+/// How many wait statements `stmt` holds, itself included.
+fn wait_count(stmt: &Stmt) -> usize {
+    let block = |block: &Block| block.stmts.iter().map(wait_count).sum::<usize>();
+    match &stmt.kind {
+        kind if kind.is_wait() => 1,
+        StmtKind::If { arms, otherwise } => {
+            arms.iter().map(|arm| block(&arm.body)).sum::<usize>()
+                + otherwise.as_ref().map_or(0, block)
+        }
+        StmtKind::Match { arms, .. } => arms.iter().map(|arm| block(&arm.body)).sum(),
+        StmtKind::While { body, .. }
+        | StmtKind::Loop { body, .. }
+        | StmtKind::For { body, .. }
+        | StmtKind::Block(body) => block(body),
+        _ => 0,
+    }
+}
+
+/// The bindings the expressions of `stmts` use.
+fn uses(stmts: &[Stmt], used: &mut BTreeSet<BindingId>) {
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::ReadUntil { delim, assign, .. } => {
+                if let Delim::Expr(delim) = delim {
+                    note(delim, used);
+                }
+                if let Some(target) = assign {
+                    note(target, used);
+                }
+            }
+            StmtKind::ReadExact { len } | StmtKind::Consume { len } => note(len, used),
+            StmtKind::Write { bytes } => note(bytes, used),
+            StmtKind::Let { init, .. } => note(init, used),
+            StmtKind::Compute { expr: computed } => note(computed, used),
+            StmtKind::If { arms, otherwise } => {
+                for arm in arms {
+                    note(&arm.cond, used);
+                    uses(&arm.body.stmts, used);
+                }
+                if let Some(otherwise) = otherwise {
+                    uses(&otherwise.stmts, used);
+                }
+            }
+            StmtKind::While { cond, body, .. } => {
+                note(cond, used);
+                uses(&body.stmts, used);
+            }
+            StmtKind::For { range, body, .. } => {
+                note(&range.start, used);
+                note(&range.end, used);
+                uses(&body.stmts, used);
+            }
+            StmtKind::Loop { body, .. } | StmtKind::Block(body) => {
+                uses(&body.stmts, used);
+            }
+            StmtKind::Match {
+                scrutinee, arms, ..
+            } => {
+                note(scrutinee, used);
+                for arm in arms {
+                    if let Some(guard) = &arm.guard {
+                        note(guard, used);
+                    }
+                    uses(&arm.body.stmts, used);
+                }
+            }
+            StmtKind::YieldNow
+            | StmtKind::NextRequest { .. }
+            | StmtKind::Break(_)
+            | StmtKind::Continue(_)
+            | StmtKind::Return => {}
+        }
+    }
+}
+
+/// The bindings `expr` uses.
+fn note(expr: &UserExpr, used: &mut BTreeSet<BindingId>) {
+    used.extend(expr.holes.iter().filter_map(|hole| match hole.target {
+        HoleTarget::Binding(id) => Some(id),
+        HoleTarget::Buf | HoleTarget::Conn => None,
+    }));
 }

@@ -53,7 +53,7 @@ fn generate(checked: &Checked, names: &Names) -> TokenStream {
     let docs = &names.docs;
     let type_doc = doc(format!(
         "The scenario [`{}`]: generated from `fn {0}` by `#[scenario]`, with its poll-loop \
-         twin [`{}`] and its async twin [`{ty}::serve_conn`].",
+         twin `{}` (`<{ty} as Scenario>::Machine`) and its async twin [`{ty}::serve_conn`].",
         names.name_str(),
         names.machine,
     ));
@@ -71,11 +71,17 @@ fn generate(checked: &Checked, names: &Names) -> TokenStream {
         #[derive(Clone, Copy, Debug, Default)]
         #vis struct #ty;
 
-        #scenario_impl
+        // The machine, its states and the impls live in a block of their own: two scenarios of
+        // one module never collide on a generated name (`lookup`'s `LookupState` and
+        // `lookup_state`'s scenario type), and the user's code keeps the scope it was written
+        // in.
+        const _: () = {
+            #scenario_impl
 
-        #serve_conn
+            #serve_conn
 
-        #machine_items
+            #machine_items
+        };
     }
 }
 
@@ -93,6 +99,7 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
         Some(requests) => requests.to_token_stream(),
         None => quote!(1),
     };
+    let nonzero = nonzero_assertions(checked);
     let conn = Ident::new("conn", Span::mixed_site());
     let io = Ident::new("io", Span::mixed_site());
     let client_bytes = |expr: &Expr| {
@@ -117,6 +124,8 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
         None => client,
     };
     quote! {
+        #nonzero
+
         #[automatically_derived]
         impl ::twinbench::Scenario for #ty {
             type Machine = #machine;
@@ -151,4 +160,24 @@ fn scenario_impl(checked: &Checked, names: &Names, machine_init: &TokenStream) -
             }
         }
     }
+}
+
+/// Const assertions that `buffer` (a const generic, so always a constant) and `requests`, when
+/// it names a constant, are not 0: a compile error on the user's token, as a literal 0 is
+/// (`attr`). A `requests` computed at run time cannot be checked here.
+fn nonzero_assertions(checked: &Checked) -> TokenStream {
+    let assert = |expr: &Expr, message: &str| {
+        quote_spanned! {first_span(expr)=>
+            const _: () = ::core::assert!((#expr) > 0, #message);
+        }
+    };
+    let buffer = (!matches!(checked.args.buffer, Expr::Lit(_)))
+        .then(|| assert(&checked.args.buffer, attr::BUFFER_ZERO));
+    let requests = checked
+        .args
+        .requests
+        .as_ref()
+        .filter(|requests| matches!(requests, Expr::Path(_)))
+        .map(|requests| assert(requests, attr::REQUESTS_ZERO));
+    quote!(#buffer #requests)
 }

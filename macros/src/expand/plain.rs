@@ -2,14 +2,13 @@
 //! rendering of plain statements ([`RenderPlain`]), the lowering of holes in user
 //! expressions ([`lower`]), the internal identifiers ([`Idents`]) and small token helpers.
 //!
-//! Imports the front end's tree (`internals::ast`, `internals::resolve::HOLE_PREFIX`) only.
+//! Imports the front end's tree (`internals::ast`) only.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Expr, LitStr};
 
 use crate::internals::ast::{Binding, Block, Delim, Hole, MatchArm, Stmt, StmtKind, UserExpr};
-use crate::internals::resolve::HOLE_PREFIX;
 
 /// Internal locals and parameters of the generated code: mixed-site, so they cannot clash with
 /// the user's names. One set for both twins, so a local means the same in each.
@@ -187,6 +186,19 @@ pub fn buffer_generic(buffer: &Expr) -> TokenStream {
     }
 }
 
+/// An internal local (mixed-site, see [`Idents`]) standing where the user's token `at` stood,
+/// in parentheses spanned on that token: `(buf)`. A panic's location is that of the expression
+/// it is raised in, and an expression whose first token came from the macro is the macro's
+/// (rustc reports the attribute); the parentheses make the user's token the expression's first,
+/// so a panic in it (an index out of bounds, an overflow, an `unwrap`) points at the user's
+/// line, in both twins, as the machine's `self.buf` (all user-spanned) always did.
+pub fn in_user_parens(local: &Ident, at: Span) -> TokenStream {
+    let mut group =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, local.to_token_stream());
+    group.set_span(at);
+    TokenTree::Group(group).into()
+}
+
 /// A `#[doc = "…"]` attribute.
 pub fn doc(text: String) -> TokenStream {
     let text = LitStr::new(format!(" {text}").trim_end(), Span::call_site());
@@ -209,13 +221,13 @@ pub fn lower(expr: &UserExpr, fill: &dyn Fn(&Hole) -> TokenStream) -> TokenStrea
     if expr.holes.is_empty() {
         tokens
     } else {
-        fill_holes(tokens, &expr.holes, fill)
+        fill_holes(tokens, expr, fill)
     }
 }
 
 fn fill_holes(
     tokens: TokenStream,
-    holes: &[Hole],
+    expr: &UserExpr,
     fill: &dyn Fn(&Hole) -> TokenStream,
 ) -> TokenStream {
     let mut out = TokenStream::new();
@@ -224,17 +236,15 @@ fn fill_holes(
             TokenTree::Group(group) => {
                 let mut filled = proc_macro2::Group::new(
                     group.delimiter(),
-                    fill_holes(group.stream(), holes, fill),
+                    fill_holes(group.stream(), expr, fill),
                 );
                 filled.set_span(group.span());
                 out.extend([TokenTree::Group(filled)]);
             }
             TokenTree::Ident(ident) => {
-                let hole = ident
-                    .to_string()
-                    .strip_prefix(HOLE_PREFIX)
-                    .and_then(|index| index.parse::<usize>().ok())
-                    .and_then(|index| holes.get(index));
+                let hole = expr
+                    .hole_index(&ident.to_string())
+                    .and_then(|index| expr.holes.get(index));
                 match hole {
                     Some(hole) => out.extend(fill(hole)),
                     None => out.extend([TokenTree::Ident(ident)]),

@@ -69,6 +69,9 @@ pub struct Stmt {
     /// Filled in by `validate`: whether a `break`/`continue` inside leaves this statement (it
     /// targets a loop around it).
     pub escapes: bool,
+    /// Filled in by `validate`: whether it never runs to its end (`return`, a jump, a `loop`
+    /// no `break` leaves, a branch whose every arm diverges).
+    pub diverges: bool,
 }
 
 pub enum StmtKind {
@@ -246,6 +249,10 @@ pub enum Delim {
 pub struct UserExpr {
     pub expr: Expr,
     pub holes: Vec<Hole>,
+    /// Filled in by `validate`: the prefix of this expression's hole markers (`marker` then the
+    /// hole's index), chosen so that no identifier the user wrote in it starts with it: a user
+    /// item named like a marker is never taken for one.
+    pub marker: String,
     /// Filled in by `validate` for a wait's argument: whether it computes something (calls a
     /// function, a macro, a method that is not a view, …), so both twins evaluate it once
     /// where the step begins and hold the result across the wait. Otherwise it only names
@@ -255,10 +262,19 @@ pub struct UserExpr {
 }
 
 impl UserExpr {
+    /// Whether `ident` is one of this expression's hole markers (not a user's name).
+    pub fn hole_index(&self, ident: &str) -> Option<usize> {
+        if self.marker.is_empty() {
+            return None;
+        }
+        ident.strip_prefix(&self.marker)?.parse().ok()
+    }
+
     pub fn new(expr: Expr) -> Self {
         UserExpr {
             expr,
             holes: Vec::new(),
+            marker: String::new(),
             computed: false,
         }
     }
@@ -275,5 +291,7 @@ pub struct Hole {
 pub enum HoleTarget {
     /// `buf`: the received, unconsumed bytes.
     Buf,
+    /// `conn()`: the connection's index (accept order, from 0). The hole's ident is `conn`.
+    Conn,
     Binding(BindingId),
 }

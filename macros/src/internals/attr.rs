@@ -147,7 +147,10 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
                 check_buffer(cx, &value);
                 set_once(cx, &mut buffer, key, value);
             }
-            Arg::Requests(key, value) => set_once(cx, &mut requests, key, value),
+            Arg::Requests(key, value) => {
+                check_requests(cx, &value);
+                set_once(cx, &mut requests, key, value);
+            }
             Arg::Client(key, args) => {
                 let parsed = client_args(cx, key, args);
                 if client.is_some() {
@@ -255,14 +258,33 @@ fn set_once(cx: &Ctxt, slot: &mut Option<Expr>, key: impl ToTokens, value: Expr)
 }
 
 /// `buffer` is a const generic argument: an integer literal or a const path; a literal 0
-/// leaves no room to read into.
+/// leaves no room to read into (a const that is 0 fails the generated const assertion).
 fn check_buffer(cx: &Ctxt, value: &Expr) {
-    if let Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Int(int),
-        ..
-    }) = value
-        && int.base10_parse::<u128>().is_ok_and(|n| n == 0)
-    {
-        cx.error_spanned_by(int, "`buffer` must be at least 1 byte");
+    if let Some(int) = zero_literal(value) {
+        cx.error_spanned_by(int, BUFFER_ZERO);
+    }
+}
+
+/// `requests = 0` would make every per-request figure a division by zero (a const that is 0
+/// fails the generated const assertion).
+fn check_requests(cx: &Ctxt, value: &Expr) {
+    if let Some(int) = zero_literal(value) {
+        cx.error_spanned_by(int, REQUESTS_ZERO);
+    }
+}
+
+/// The messages of a zero `buffer` or `requests`, the same from the macro (a literal) and from
+/// the const assertion (a const).
+pub const BUFFER_ZERO: &str = "`buffer` must be at least 1 byte";
+pub const REQUESTS_ZERO: &str = "`requests` must be at least 1 per connection";
+
+/// `value` if it is the integer literal 0.
+fn zero_literal(value: &Expr) -> Option<&syn::LitInt> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) if int.base10_parse::<u128>().is_ok_and(|n| n == 0) => Some(int),
+        _ => None,
     }
 }

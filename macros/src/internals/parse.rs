@@ -17,7 +17,7 @@ use crate::internals::ast::{
     Scenario, Stmt, StmtKind, UserExpr,
 };
 use crate::internals::ctxt::Ctxt;
-use crate::internals::source::Source;
+use crate::internals::source::{Source, fresh_name};
 
 /// The step names. A call of one of these bare names where a step may stand (a statement of
 /// its own, or a `let` initializer) is that step.
@@ -30,7 +30,8 @@ pub const STEPS: [&str; 6] = [
     "next_request",
 ];
 
-/// The hidden binding of `while next_request() { … }`: no user name can be it.
+/// The hidden binding of `while next_request() { … }`, lengthened until no name in the
+/// scenario starts with it (see [`fresh_name`]).
 const OPEN: &str = "__twinbench_open";
 
 /// The rule for "unknown step": where a step may stand, a call of a bare name that looks like
@@ -87,8 +88,10 @@ impl StepCall {
 /// Recognises the fn as a scenario, recording every mistake in `cx` and going on past it, so
 /// that one compile reports them all.
 pub fn scenario(cx: &Ctxt, item: ItemFn) -> Scenario {
+    let open = fresh_name(OPEN, item.block.to_token_stream());
     let mut parser = BodyParser {
         cx,
+        open,
         bindings: Vec::new(),
         dropped_lets: Vec::new(),
         ordinal: 0,
@@ -106,6 +109,8 @@ pub fn scenario(cx: &Ctxt, item: ItemFn) -> Scenario {
 
 struct BodyParser<'a> {
     cx: &'a Ctxt,
+    /// The name of the hidden binding of `while next_request()`.
+    open: String,
     bindings: Vec<Binding>,
     dropped_lets: Vec<(Ident, Type)>,
     ordinal: usize,
@@ -834,7 +839,7 @@ impl BodyParser<'_> {
         body: syn::Block,
         source: Source,
     ) -> Stmt {
-        let open = Ident::new(OPEN, source.span);
+        let open = Ident::new(&self.open, source.span);
         let ty: Type = syn::parse_quote_spanned!(source.span=> bool);
         let bind = self.declare(open.clone(), None, ty, BindingKind::NextRequest, &source);
         let wait = stmt_of(StmtKind::NextRequest { bind: Some(bind) }, source.clone());
@@ -891,6 +896,7 @@ fn stmt_of(kind: StmtKind, source: Source) -> Stmt {
         source,
         waits: false,
         escapes: false,
+        diverges: false,
     }
 }
 

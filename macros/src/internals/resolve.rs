@@ -19,6 +19,7 @@ use syn::{Expr, Pat, Token};
 use crate::internals::ast::{BindingId, Hole, HoleTarget, UserExpr};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::parse::{STEPS, bare_call_name};
+use crate::internals::source::fresh_name;
 
 /// The standard macros whose format string may capture names inline (`"{end}"`).
 const FORMAT_MACROS: &[&str] = &[
@@ -77,8 +78,9 @@ fn format_captures(format: &str) -> Vec<String> {
     names
 }
 
-/// Prefix of the marker idents that stand for holes; the back ends look for it.
-pub const HOLE_PREFIX: &str = "__twinbench_hole_";
+/// Where the prefix of the marker idents that stand for holes starts: an expression whose own
+/// identifiers start with it gets a longer one (see [`fresh_name`]).
+const HOLE_PREFIX: &str = "__twinbench_hole_";
 
 /// The scenario's bindings visible at one point of the body.
 pub trait Scope {
@@ -93,9 +95,11 @@ pub trait Scope {
 
 /// Resolves the names in `expr` against `scope` and checks it, recording errors in `cx`.
 pub fn resolve(cx: &Ctxt, scope: &dyn Scope, expr: &mut UserExpr) {
+    let marker = fresh_name(HOLE_PREFIX, quote::ToTokens::to_token_stream(&expr.expr));
     let mut resolver = Resolver {
         cx,
         scope,
+        marker,
         shadowed: Vec::new(),
         closures: 0,
         loops: 0,
@@ -104,11 +108,14 @@ pub fn resolve(cx: &Ctxt, scope: &dyn Scope, expr: &mut UserExpr) {
     };
     resolver.visit_expr_mut(&mut expr.expr);
     expr.holes = resolver.holes;
+    expr.marker = resolver.marker;
 }
 
 struct Resolver<'a> {
     cx: &'a Ctxt,
     scope: &'a dyn Scope,
+    /// The prefix of this expression's hole markers.
+    marker: String,
     /// Names bound inside the expression, innermost last.
     shadowed: Vec<String>,
     /// Closures around the current point.
@@ -160,12 +167,27 @@ impl Resolver<'_> {
             }
             return None;
         };
-        let marker = Ident::new(&format!("{HOLE_PREFIX}{}", self.holes.len()), ident.span());
-        self.holes.push(Hole {
-            ident: ident.clone(),
-            target,
-        });
-        Some(Expr::Verbatim(TokenTree::Ident(marker).into()))
+        Some(self.hole(ident.clone(), target))
+    }
+
+    /// A marker for a new hole at `ident`.
+    fn hole(&mut self, ident: Ident, target: HoleTarget) -> Expr {
+        let marker = Ident::new(
+            &format!("{}{}", self.marker, self.holes.len()),
+            ident.span(),
+        );
+        self.holes.push(Hole { ident, target });
+        Expr::Verbatim(TokenTree::Ident(marker).into())
+    }
+
+    /// Whether `call` is `conn(…)`, the connection's index: a bare call of `conn` where no name
+    /// of the user's (a closure parameter, a local of the expression, a binding, a pattern's
+    /// name) is `conn`.
+    fn is_conn(&self, call: &syn::ExprCall) -> bool {
+        bare_call_name(call).is_some_and(|name| name == "conn")
+            && !self.shadowed.iter().any(|name| name == "conn")
+            && self.scope.lookup("conn").is_none()
+            && self.scope.pattern("conn").is_none()
     }
 
     fn path(&mut self, path: &syn::ExprPath) -> Option<Expr> {
@@ -386,6 +408,19 @@ impl VisitMut for Resolver<'_> {
             Expr::Yield(inner) => {
                 self.cx
                     .error_spanned_by(inner.yield_token, "`yield` is not supported in a scenario");
+            }
+            Expr::Call(call) if self.is_conn(call) => {
+                if let Some(arg) = call.args.first() {
+                    self.cx.error_spanned_by(
+                        arg,
+                        "`conn()` takes no arguments: it is the connection's index (accept order, \
+                         from 0)",
+                    );
+                }
+                let ident = bare_call_name(call)
+                    .cloned()
+                    .expect("is_conn saw a bare name");
+                *expr = self.hole(ident, HoleTarget::Conn);
             }
             Expr::Call(call)
                 if bare_call_name(call).is_some_and(|name| STEPS.contains(&&*name.to_string()))

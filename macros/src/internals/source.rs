@@ -1,6 +1,6 @@
 //! Where a scenario statement came from, in words: its source text and line, for the docs on
-//! the generated states and fields (`cargo expand` is read by people). Imports nothing of this
-//! crate.
+//! the generated states and fields (`cargo expand` is read by people); and names that none of
+//! the user's tokens is ([`fresh_name`]). Imports nothing of this crate.
 
 use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
 
@@ -51,6 +51,29 @@ impl Source {
             None => format!("`{}`", self.text),
         }
     }
+}
+
+/// `base`, lengthened with `_` until no identifier in `tokens` starts with it: a name no user
+/// token can be, so it is hygienic by construction (the marker is matched by text).
+pub fn fresh_name(base: &str, tokens: TokenStream) -> String {
+    fn idents(tokens: TokenStream, out: &mut Vec<String>) {
+        for token in tokens {
+            match token {
+                TokenTree::Ident(ident) => {
+                    out.push(ident.to_string().trim_start_matches("r#").to_owned())
+                }
+                TokenTree::Group(group) => idents(group.stream(), out),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    idents(tokens, &mut names);
+    let mut prefix = base.to_owned();
+    while names.iter().any(|name| name.starts_with(&prefix)) {
+        prefix.push('_');
+    }
+    prefix
 }
 
 /// Renders tokens as they were written: spacing comes from the tokens' columns (line breaks

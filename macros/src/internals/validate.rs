@@ -25,9 +25,9 @@ use crate::internals::ast::{
 };
 use crate::internals::attr::Args;
 use crate::internals::ctxt::Ctxt;
-use crate::internals::resolve::{self, HOLE_PREFIX, Scope};
+use crate::internals::resolve::{self, Scope};
 
-/// A scenario with no errors: names resolved, `waits`/`escapes` facts filled in. Only
+/// A scenario with no errors: names resolved, `waits`/`escapes`/`diverges` facts filled in. Only
 /// [`check`] makes one, so a back end holding it knows there is nothing left to check.
 pub struct Checked {
     pub scenario: Scenario,
@@ -206,7 +206,7 @@ impl Validator<'_> {
     /// A wait's argument: resolved, and marked computed unless it only names data.
     fn wait_argument(&mut self, expr: &mut UserExpr) {
         self.expr(expr);
-        expr.computed = !names_data(&expr.expr);
+        expr.computed = !names_data(&expr.expr, &expr.marker);
     }
 
     /// A `match` arm: its pattern's names are locals until the arm's first wait, which is the
@@ -285,6 +285,8 @@ impl Validator<'_> {
                     self.cx
                         .error_spanned_by(&hole.ident, "`buf` cannot be assigned to");
                 }
+                // A path is never `conn()`, a call.
+                HoleTarget::Conn => {}
             },
             // Not `buf` nor a binding in scope (`resolve` reported one used out of scope).
             _ if !self.is_binding_name(&name.to_string()) => {
@@ -481,6 +483,7 @@ impl Validator<'_> {
         };
         stmt.waits = facts.waits;
         stmt.escapes = facts.reach.is_some();
+        stmt.diverges = facts.diverges;
         // A jump that could not be resolved still marks its statement as escaping, so the
         // tree stays consistent; `check` fails on the error anyway.
         if matches!(stmt.kind, StmtKind::Break(_) | StmtKind::Continue(_)) {
@@ -523,20 +526,21 @@ fn mentions(tokens: &TokenStream, names: &[String]) -> bool {
 /// machine may re-derive on each resume with nothing anyone could observe (views are pure by
 /// the naming convention of Rust APIs; inherent methods of slices and integers are). Anything
 /// else may run the user's code, so it is evaluated once.
-fn names_data(expr: &Expr) -> bool {
+fn names_data(expr: &Expr, marker: &str) -> bool {
+    let names_data = |expr: &Expr| names_data(expr, marker);
     match expr {
         Expr::Lit(_) | Expr::Path(_) => true,
-        Expr::Verbatim(tokens) => tokens.to_string().starts_with(HOLE_PREFIX),
+        Expr::Verbatim(tokens) => tokens.to_string().starts_with(marker),
         Expr::Reference(expr) => expr.mutability.is_none() && names_data(&expr.expr),
         Expr::Paren(expr) => names_data(&expr.expr),
         Expr::Group(expr) => names_data(&expr.expr),
         Expr::Index(expr) => names_data(&expr.expr) && names_data(&expr.index),
         Expr::Range(expr) => [&expr.start, &expr.end]
             .into_iter()
-            .all(|bound| bound.as_deref().is_none_or(names_data)),
+            .all(|bound| bound.as_deref().is_none_or(&names_data)),
         Expr::Field(expr) => names_data(&expr.base),
-        Expr::Array(expr) => expr.elems.iter().all(names_data),
-        Expr::Tuple(expr) => expr.elems.iter().all(names_data),
+        Expr::Array(expr) => expr.elems.iter().all(&names_data),
+        Expr::Tuple(expr) => expr.elems.iter().all(&names_data),
         Expr::Repeat(expr) => names_data(&expr.expr) && names_data(&expr.len),
         Expr::Unary(expr) => names_data(&expr.expr),
         Expr::Cast(expr) => names_data(&expr.expr),

@@ -5,6 +5,7 @@
 //! (pin-project's layout); the never-panic corpus seeds from them too, and from the few
 //! scenarios below.
 
+mod chunks;
 mod never_panic;
 mod snapshot;
 mod state_names;
@@ -35,6 +36,7 @@ pub const STEP_ARGUMENTS: Example = expand_input!("step_arguments");
 pub const JUMPS: Example = expand_input!("jumps");
 pub const MATCHING: Example = expand_input!("matching");
 pub const UNTIL_CLOSE: Example = expand_input!("until_close");
+pub const CONN: Example = expand_input!("conn");
 
 pub const FRAMED: Example = Example {
     name: "framed",

@@ -7,13 +7,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 use super::{
-    CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, ROUTED, STEP_ARGUMENTS,
+    CONN, CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, ROUTED, STEP_ARGUMENTS,
     UNTIL_CLOSE,
 };
 use crate::expand;
 
 /// Scenarios beyond the four examples: control flow, and a few that are already wrong.
-const MORE: [Example; 5] = [
+const MORE: [Example; 6] = [
     Example {
         name: "commands",
         source: r#"#[scenario(connections = 4, buffer = 32, requests = N, client(send = f, expect = b"ok"))]
@@ -73,6 +73,19 @@ async fn broken(x: u8) -> u8 {
         source: r#"#[scenario()] fn empty() {}"#,
     },
     Example {
+        name: "names",
+        source: r#"#[scenario(connections = 2, buffer = BUF, requests = REQUESTS, client(send = b"a\n", expect = b"a\n"))]
+fn _ً() {
+    while next_request() {
+        let __twinbench_open: usize = __twinbench_hole_0 + conn();
+        let end: usize = read_until(b'\n');
+        write(&buf[..end - __twinbench_open + __twinbench_hole_1]);
+        consume(end);
+    }
+}
+"#,
+    },
+    Example {
         name: "yields_into_waits",
         source: r#"#[scenario(connections = 2, buffer = 16, client(send = b"ab\n", expect = b"ab\n"))]
 fn yields_into_waits() {
@@ -90,7 +103,7 @@ fn yields_into_waits() {
 ];
 
 /// The valid scenarios the corpus mutates (with the [`MORE`] below).
-const VALID: [&Example; 9] = [
+const VALID: [&Example; 10] = [
     &ECHO,
     &KEEPALIVE,
     &FRAMED,
@@ -100,6 +113,7 @@ const VALID: [&Example; 9] = [
     &JUMPS,
     &MATCHING,
     &UNTIL_CLOSE,
+    &CONN,
 ];
 
 /// Tokens the mutations insert.
@@ -180,6 +194,16 @@ const POOL: &[&str] = &[
     "end = read_until(b'\\n');",
     "let x: usize = 1;",
     "(send = b\"\", expect = b\"\")",
+    "conn()",
+    "conn(1)",
+    "conn",
+    "__twinbench_hole_0",
+    "__twinbench_hole_1",
+    "__twinbench_open",
+    "_ً",
+    "requests = 0",
+    "buffer = 0",
+    "lookup_state",
 ];
 
 /// splitmix64: a tiny seeded generator, so failures reproduce.
@@ -311,10 +335,35 @@ fn mutate(trees: &mut Vec<Tree>, rng: &mut Rng) {
     }
 }
 
+/// A scenario long enough for the async twin to be cut into chunks: 70 waits, a binding used
+/// across them, a `return;` in the middle.
+fn long_example() -> Example {
+    let mut source = String::from(
+        "#[scenario(connections = 1, buffer = 16, client(send = b\"a\\n\", expect = b\"\"))]\n\
+         fn long() {\n    let end: usize = read_until(b'\\n');\n    let mut n: usize = 0;\n",
+    );
+    for i in 0..70 {
+        source.push_str("    write(b\"x\");\n    n += 1;\n");
+        if i == 35 {
+            source.push_str("    if conn() == 1 { return; }\n");
+        }
+    }
+    source.push_str("    write(&buf[..end - n + 70]);\n}\n");
+    Example {
+        name: "long",
+        source: Box::leak(source.into_boxed_str()),
+    }
+}
+
 #[test]
 fn mutated_scenarios_never_panic() {
     const CASES: usize = 1_500;
-    let bases: Vec<&Example> = VALID.into_iter().chain(MORE.iter()).collect();
+    let long = long_example();
+    let bases: Vec<&Example> = VALID
+        .into_iter()
+        .chain(MORE.iter())
+        .chain([&long])
+        .collect();
     let mut rng = Rng(0x7157_BE4C);
     let (mut expanded, mut stubbed, mut refused) = (0, 0, 0);
     for case in 0..CASES {
@@ -362,7 +411,10 @@ fn mutated_scenarios_never_panic() {
 
 #[test]
 fn the_examples_expand_without_errors() {
-    for example in VALID.into_iter().chain([&MORE[0], &MORE[1], &MORE[4]]) {
+    for example in VALID
+        .into_iter()
+        .chain([&MORE[0], &MORE[1], &MORE[4], &MORE[5]])
+    {
         let (args, item) = example.tokens();
         let output = expand::scenario(args, item).expect("expands").to_string();
         assert!(

@@ -1,13 +1,15 @@
 //! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
 //! `macros/tests/expand/NAME.rs` (`echo`, `keepalive`, a control-flow scenario, computed
 //! step arguments, jumps, matching
-//! and serving until the client closes), formatted
+//! serving until the client closes, and `conn()`), formatted
 //! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
 //! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 
-use super::{CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS, UNTIL_CLOSE};
+use super::{
+    CONN, CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS, UNTIL_CLOSE,
+};
 use crate::expand;
 
 fn expanded(example: &Example) -> String {
@@ -77,4 +79,9 @@ fn matching_expansion() {
 #[test]
 fn until_close_expansion() {
     check_snapshot(&UNTIL_CLOSE);
+}
+
+#[test]
+fn conn_expansion() {
+    check_snapshot(&CONN);
 }

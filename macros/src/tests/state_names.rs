@@ -8,8 +8,24 @@ fn state_names(example: &Example) -> Vec<String> {
     let (args, item) = example.tokens();
     let output = expand::scenario(args, item).expect("a valid scenario expands");
     let file: syn::File = syn::parse2(output).expect("the expansion parses as a file");
-    file.items
-        .iter()
+    // The state enum is in the `const _: () = { … };` block beside the scenario type.
+    let in_blocks = file.items.iter().flat_map(|item| match item {
+        syn::Item::Const(block) => match &*block.expr {
+            syn::Expr::Block(block) => block
+                .block
+                .stmts
+                .iter()
+                .filter_map(|stmt| match stmt {
+                    syn::Stmt::Item(item) => Some(item),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    });
+    in_blocks
+        .into_iter()
         .find_map(|item| match item {
             syn::Item::Enum(states) if states.ident.to_string().ends_with("State") => Some(
                 states

@@ -10,7 +10,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use super::fields::{Field, Slot, Slots};
 use super::graph::{BranchKind, END, Graph, Node, NodeId, evaluates_on_entry};
 use super::plan::{Plan, StateKind};
-use crate::expand::plain::{Idents, RenderPlain, buffer_generic, doc, lower};
+use crate::expand::plain::{Idents, RenderPlain, buffer_generic, doc, in_user_parens, lower};
 use crate::internals::ast::{
     Binding, BindingId, Block, Hole, HoleTarget, Stmt, StmtKind, UserExpr,
 };
@@ -566,6 +566,10 @@ impl RenderPlain for Emitter<'_> {
             let span = hole.ident.span();
             match hole.target {
                 HoleTarget::Buf => quote_spanned!(span=> self.buf.filled()),
+                HoleTarget::Conn => {
+                    let io = in_user_parens(&self.idents.io, span);
+                    quote_spanned!(span=> #io.conn())
+                }
                 HoleTarget::Binding(id) => match &self.slots.bindings[id] {
                     Slot::Field(field) => {
                         let mut field = field.clone();

@@ -11,7 +11,7 @@ use syn::Expr;
 use syn::ext::IdentExt;
 
 use crate::internals::ast::{Delim, MatchOrigin, StmtKind, UserExpr};
-use crate::names::upper_camel;
+use crate::names::{is_identifier, upper_camel};
 
 /// Inlined code larger than this (in nodes) gets a state of its own when several paths reach
 /// it, rather than being copied into each.
@@ -233,9 +233,11 @@ impl Graph<'_> {
             },
             _ => None,
         };
-        match waited {
-            Some(name) => format!("{step}{}", state_word(&name)),
-            None => step.to_owned(),
+        // A name whose words do not make identifier characters is left out (the step's name
+        // alone is always an identifier).
+        match waited.map(|name| format!("{step}{}", state_word(&name))) {
+            Some(name) if is_identifier(&name) => name,
+            _ => step.to_owned(),
         }
     }
 
