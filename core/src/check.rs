@@ -43,6 +43,8 @@ pub struct Differential<'a> {
     allow_failures: bool,
     variants: &'a [Variant],
     faults: Option<Faults>,
+    max_rounds: u64,
+    stall_rounds: u64,
 }
 
 /// Every variant this build can run ([`Variant::compiled`]): a `Differential`'s default.
@@ -65,6 +67,8 @@ impl<'a> Differential<'a> {
             allow_failures: false,
             variants: compiled_variants(),
             faults: None,
+            max_rounds: RunConfig::new(Variant::Manual).max_rounds,
+            stall_rounds: RunConfig::new(Variant::Manual).stall_rounds,
         }
     }
 
@@ -95,6 +99,19 @@ impl<'a> Differential<'a> {
         self
     }
 
+    /// With a hard round limit per run ([`RunConfig::max_rounds`]): a scenario that stalls, or
+    /// may, is then checked in that many rounds per network rather than in its stall windows.
+    pub fn max_rounds(mut self, max_rounds: u64) -> Self {
+        self.max_rounds = max_rounds;
+        self
+    }
+
+    /// With a stall limit per run ([`RunConfig::stall_rounds`]).
+    pub fn stall_rounds(mut self, stall_rounds: u64) -> Self {
+        self.stall_rounds = stall_rounds;
+        self
+    }
+
     /// Compares only these variants (the first is the reference).
     pub fn variants(mut self, variants: &'a [Variant]) -> Self {
         self.variants = variants;
@@ -109,7 +126,10 @@ impl<'a> Differential<'a> {
             kind: Box::new(kind),
         };
         let mut runs = self.variants.iter().map(|&variant| {
-            let mut config = RunConfig::new(variant).model(model);
+            let mut config = RunConfig::new(variant)
+                .model(model)
+                .max_rounds(self.max_rounds)
+                .stall_rounds(self.stall_rounds);
             config.connections = self.connections;
             config.faults = self.faults;
             let (report, traces) = self.scenario.run_traced(&config).map_err(|error| {

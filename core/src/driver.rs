@@ -20,7 +20,7 @@ use crate::conn::{ConnError, Io};
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
 use crate::io::{self, Events, FakeListener, FakeStream, Interest, Token};
 use crate::net::Network;
-use crate::round::RunEnd;
+use crate::round::{RoundCount, RoundLimits, RunEnd};
 use crate::scenario::{Machine, Scenario};
 use crate::trace::{OpResult, Tracer};
 
@@ -90,7 +90,11 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     }
 
     /// Serves every connection of the network once. Allocates nothing.
-    pub fn run<S: Scenario<Machine = M>>(&mut self, scenario: &S, max_rounds: u64) -> RunEnd {
+    pub fn run<S: Scenario<Machine = M>>(
+        &mut self,
+        scenario: &S,
+        mut limits: RoundLimits<'_>,
+    ) -> RunEnd {
         let Driver {
             net,
             poll,
@@ -107,7 +111,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
         let mut can_accept = true;
         let mut accepted = 0;
         let mut live = 0;
-        let mut rounds = 0;
+        let mut rounds = RoundCount::default();
         let stalled = loop {
             while can_accept && accepted < connections {
                 match listener.accept() {
@@ -159,10 +163,9 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
             if accepted == connections && live == 0 {
                 break false;
             }
-            if rounds == max_rounds {
+            if rounds.end_of_round(&mut limits) {
                 break true;
             }
-            rounds += 1;
             poll.poll(events);
             for event in events.iter() {
                 if event.token() == LISTENER_TOKEN {
@@ -195,7 +198,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
             }
         }
         deregister(poll, &listener, LISTENER_TOKEN);
-        RunEnd { rounds, stalled }
+        rounds.end(stalled)
     }
 }
 

@@ -17,7 +17,7 @@ use std::io;
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
 use crate::net::{BadReply, Faults, NetModel, Network};
-use crate::round::RunEnd;
+use crate::round::{RoundLimits, RunEnd};
 use crate::runtime::executor::{self, Spawn};
 use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
@@ -138,9 +138,12 @@ pub const MAX_CONNECTIONS: usize = 1 << 20;
 /// threads; `core/tests/large_state.rs`).
 pub const MAX_STATE_BYTES: usize = 64 * 1024;
 
-/// Default round limit: far above what any built-in scenario needs, low enough that a scenario
-/// that never finishes is reported as stalled in seconds rather than hanging.
-pub const DEFAULT_MAX_ROUNDS: u64 = 1_000_000;
+/// Default stall limit: a window of this many rounds in which no connection makes progress
+/// ends a run, its unfinished connections reported as stalled (see [`round`](crate::round)).
+/// No built-in scenario comes near it (a round without progress is one in which every
+/// connection waits, or only yields); a scenario that never finishes is reported in a second
+/// or two at a few connections, however many connections a healthy run has.
+pub const DEFAULT_STALL_ROUNDS: u64 = 100_000;
 
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,8 +156,12 @@ pub struct RunConfig {
     pub syscalls: bool,
     /// Overrides the scenario's `connections`.
     pub connections: Option<usize>,
-    /// Polls after which unfinished connections are reported as stalled.
+    /// Polls after which unfinished connections are reported as stalled, whatever the
+    /// progress (`u64::MAX`, the default: no cap).
     pub max_rounds: u64,
+    /// Polls of a window without progress after which unfinished connections are reported as
+    /// stalled ([`DEFAULT_STALL_ROUNDS`]).
+    pub stall_rounds: u64,
     /// Injected faults, if any.
     pub faults: Option<Faults>,
 }
@@ -167,7 +174,8 @@ impl RunConfig {
             model: NetModel::Seed,
             syscalls: false,
             connections: None,
-            max_rounds: DEFAULT_MAX_ROUNDS,
+            max_rounds: u64::MAX,
+            stall_rounds: DEFAULT_STALL_ROUNDS,
             faults: None,
         }
     }
@@ -196,9 +204,16 @@ impl RunConfig {
         self
     }
 
-    /// With a round limit.
+    /// With a hard round limit: at most `max_rounds` polls, whatever the progress.
     pub const fn max_rounds(mut self, max_rounds: u64) -> Self {
         self.max_rounds = max_rounds;
+        self
+    }
+
+    /// With a stall limit: a window of `stall_rounds` polls (at least 1) without progress ends
+    /// the run.
+    pub const fn stall_rounds(mut self, stall_rounds: u64) -> Self {
+        self.stall_rounds = stall_rounds;
         self
     }
 }
@@ -371,7 +386,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         buffer,
     )
     .map_err(RunError::Syscalls)?;
-    let max_rounds = config.max_rounds;
+    let limits = Limits::of(config);
     Ok(match config.variant {
         Variant::Manual => {
             let driver = Driver::new(scenario, &net);
@@ -379,7 +394,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 scenario,
                 net: &net,
                 driver,
-                max_rounds,
+                limits,
             })
         }
         Variant::Async => {
@@ -391,7 +406,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net: &net,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         Variant::AsyncBox => {
@@ -403,7 +418,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net: &net,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         Variant::AsyncBoxArc => {
@@ -415,7 +430,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net: &net,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "tokio")]
@@ -433,7 +448,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net,
                 reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "smol")]
@@ -445,7 +460,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net: &net,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "futures")]
@@ -461,7 +476,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
                 net,
                 reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(not(all(feature = "tokio", feature = "smol", feature = "futures")))]
@@ -526,11 +541,32 @@ fn take_traces<T: Tracer>(net: &Network<T>) -> Traces {
     }
 }
 
+/// A run's round limits, before they are given the network's progress (see
+/// [`round`](crate::round)).
+#[derive(Clone, Copy)]
+struct Limits {
+    max_rounds: u64,
+    stall_rounds: u64,
+}
+
+impl Limits {
+    fn of(config: &RunConfig) -> Self {
+        Limits {
+            max_rounds: config.max_rounds,
+            stall_rounds: config.stall_rounds,
+        }
+    }
+
+    fn reading<'a>(self, progress: &'a impl Fn() -> u64) -> RoundLimits<'a> {
+        RoundLimits::new(self.max_rounds, self.stall_rounds, progress)
+    }
+}
+
 struct ManualRun<'a, S: Scenario, T: Tracer> {
     scenario: &'a S,
     net: &'a Network<T>,
     driver: Driver<'a, S::Machine, T>,
-    max_rounds: u64,
+    limits: Limits,
 }
 
 impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
@@ -538,7 +574,10 @@ impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
         self.net.reset();
     }
     fn serve(&mut self) -> RunEnd {
-        self.driver.run(self.scenario, self.max_rounds)
+        let net = self.net;
+        let progress = || net.progress();
+        let limits = self.limits.reading(&progress);
+        self.driver.run(self.scenario, limits)
     }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
@@ -552,7 +591,7 @@ struct AsyncRun<'e, 'r, 'n, T: Tracer, E> {
     net: &'n Network<T>,
     reactor: &'r Reactor<'n, T>,
     executor: &'e E,
-    max_rounds: u64,
+    limits: Limits,
 }
 
 impl<'r, 'n, T: Tracer, E> Run for AsyncRun<'_, 'r, 'n, T, E>
@@ -565,7 +604,10 @@ where
     }
     fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.net, self.executor);
-        self.executor.run(root, self.reactor, self.max_rounds)
+        let net = self.net;
+        let progress = || net.progress();
+        let limits = self.limits.reading(&progress);
+        self.executor.run(root, self.reactor, limits)
     }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)

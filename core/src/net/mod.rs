@@ -25,6 +25,7 @@ use std::io;
 mod fault;
 mod hash;
 mod model;
+mod progress;
 mod syscall;
 
 pub use self::fault::{Fault, Faults};
