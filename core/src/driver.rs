@@ -148,7 +148,10 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                     ready: &slot.ready,
                     deferred: false,
                 };
-                match slot.machine.resume(&mut io) {
+                let serving = crate::unwind::Serving(conn); // names it if its code panics
+                let resumed = slot.machine.resume(&mut io);
+                core::mem::forget(serving);
+                match resumed {
                     Poll::Ready(result) => {
                         deregister(poll, &io.stream, conn_token(conn));
                         net.finish(conn, result);

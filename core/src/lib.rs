@@ -56,6 +56,7 @@ pub mod runner;
 pub mod runtime;
 pub mod scenario;
 pub mod trace;
+pub mod unwind;
 
 pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf};

@@ -22,6 +22,7 @@ use crate::runtime::executor::{self, Spawn};
 use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
+use crate::unwind;
 
 /// Which twin runs, and on what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -243,6 +244,17 @@ pub enum RunError {
     },
     /// Syscall mode could not create its pipe.
     Syscalls(io::Error),
+    /// The scenario's code panicked: the run was abandoned (see [`crate::unwind`]). The same
+    /// error in every variant, also those whose runtime catches a task's panic itself (tokio).
+    Panicked {
+        /// The variant that ran.
+        variant: Variant,
+        /// The connection whose code panicked (`None`: the panic was outside a connection's
+        /// code, making a client at setup for instance).
+        connection: Option<usize>,
+        /// The panic's message, and where it was raised.
+        message: String,
+    },
     /// The variant's executor is not compiled in: build with the named cargo feature of
     /// `twinbench`.
     NotCompiled {
@@ -272,6 +284,17 @@ impl fmt::Display for RunError {
                  built on the stack, which a larger one could overflow): use a smaller buffer"
             ),
             RunError::Syscalls(e) => write!(f, "syscall mode could not create its pipe: {e}"),
+            RunError::Panicked {
+                variant,
+                connection,
+                message,
+            } => {
+                write!(f, "the scenario panicked in {variant}")?;
+                if let Some(conn) = connection {
+                    write!(f, ", serving connection {conn}")?;
+                }
+                write!(f, ": {message}")
+            }
             RunError::NotCompiled { variant, feature } => write!(
                 f,
                 "variant `{variant}` is not compiled in: enable twinbench's `{feature}` feature"
@@ -505,23 +528,55 @@ unsafe fn for_the_run<X: ?Sized + 'static>(value: &X) -> &'static X {
     unsafe { &*core::ptr::from_ref(value) }
 }
 
-/// Runs `scenario` once under `config`, untraced.
+/// Runs `scenario` once under `config`, untraced. A panic in the scenario's code is
+/// [`RunError::Panicked`].
 pub fn run<S: Scenario + 'static>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
-    prepare::<S, NoTrace, _>(scenario, config, |prepared| {
-        let end = prepared.run();
-        prepared.report(end)
+    catching(config.variant, || {
+        prepare::<S, NoTrace, _>(scenario, config, |prepared| {
+            let end = prepared.run();
+            prepared.report(end)
+        })
     })
 }
 
-/// Runs `scenario` once under `config`, recording every operation.
+/// Runs `scenario` once under `config`, recording every operation. A panic in the scenario's
+/// code is [`RunError::Panicked`].
 pub fn run_traced<S: Scenario + 'static>(
     scenario: &S,
     config: &RunConfig,
 ) -> Result<(Report, Traces), RunError> {
-    prepare::<S, Traced, _>(scenario, config, |prepared| {
-        let end = prepared.run();
-        (prepared.report(end), prepared.take_traces())
+    catching(config.variant, || {
+        prepare::<S, Traced, _>(scenario, config, |prepared| {
+            let end = prepared.run();
+            (prepared.report(end), prepared.take_traces())
+        })
     })
+}
+
+/// Runs `f` (a whole run: setup, serve and teardown) inside one `catch_unwind`, and turns a
+/// panic in it, or one a runtime caught itself, into [`RunError::Panicked`]. Nothing per poll:
+/// see [`unwind`](crate::unwind).
+fn catching<R>(variant: Variant, f: impl FnOnce() -> Result<R, RunError>) -> Result<R, RunError> {
+    let scope = unwind::Catching::start();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let caught = scope.finish();
+    match (result, caught) {
+        (Ok(result), None) => result,
+        (_, Some(caught)) => Err(RunError::Panicked {
+            variant,
+            connection: caught.connection,
+            message: caught.message,
+        }),
+        (Err(payload), None) => Err(RunError::Panicked {
+            variant,
+            connection: None,
+            message: payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(a panic whose payload is not a string)".to_owned()),
+        }),
+    }
 }
 
 fn report<T: Tracer>(net: &Network<T>, end: RunEnd) -> Report {

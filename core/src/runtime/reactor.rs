@@ -271,6 +271,7 @@ impl<'r, 'n, T: Tracer> AsyncStream<'r, 'n, T> {
 
 impl<T: Tracer> Drop for AsyncStream<'_, '_, T> {
     fn drop(&mut self) {
+        crate::unwind::unwinding(self.stream.conn()); // names a panicking connection
         self.reactor
             .deregister(&self.stream, conn_token(self.stream.conn()));
     }
