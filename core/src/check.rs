@@ -45,6 +45,7 @@ pub struct Differential<'a> {
     faults: Option<Faults>,
     max_rounds: u64,
     stall_rounds: u64,
+    watchdog: Option<std::time::Duration>,
 }
 
 /// Every variant this build can run ([`Variant::compiled`]): a `Differential`'s default.
@@ -69,6 +70,7 @@ impl<'a> Differential<'a> {
             faults: None,
             max_rounds: RunConfig::new(Variant::Manual).max_rounds,
             stall_rounds: RunConfig::new(Variant::Manual).stall_rounds,
+            watchdog: None,
         }
     }
 
@@ -112,6 +114,14 @@ impl<'a> Differential<'a> {
         self
     }
 
+    /// Every run under the watchdog ([`RunConfig::watchdog`]): a connection whose code never
+    /// returns from a resume ends the process with a message naming the scenario, the variant
+    /// and the connection, instead of hanging the check.
+    pub fn watchdog(mut self, timeout: std::time::Duration) -> Self {
+        self.watchdog = Some(timeout);
+        self
+    }
+
     /// Compares only these variants (the first is the reference).
     pub fn variants(mut self, variants: &'a [Variant]) -> Self {
         self.variants = variants;
@@ -132,6 +142,7 @@ impl<'a> Differential<'a> {
                 .stall_rounds(self.stall_rounds);
             config.connections = self.connections;
             config.faults = self.faults;
+            config.watchdog = self.watchdog;
             let (report, traces) = self.scenario.run_traced(&config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,

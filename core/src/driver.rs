@@ -23,6 +23,7 @@ use crate::net::Network;
 use crate::round::{RoundCount, RoundLimits, RunEnd};
 use crate::scenario::{Machine, Scenario};
 use crate::trace::{OpResult, Tracer};
+use crate::watch::Watch;
 
 /// One connection's slot: its machine and what the loop knows about it.
 struct Slot<M> {
@@ -44,14 +45,17 @@ pub struct Driver<'n, M, T: Tracer> {
     deferred: Vec<usize>,
 }
 
-/// The driver's [`Io`] for one connection during one `resume`.
-struct SlotIo<'a, 'n, T: Tracer> {
+/// The driver's [`Io`] for one connection during one `resume`. `W` (see [`watch`](crate::watch))
+/// only makes a watched run's `resume` an instantiation of its own, so that the measured one
+/// keeps its single caller (and is inlined into the loop as before).
+struct SlotIo<'a, 'n, T: Tracer, W> {
     stream: FakeStream<'n, T>,
     ready: &'a Readiness,
     deferred: bool,
+    watch: core::marker::PhantomData<W>,
 }
 
-impl<T: Tracer> Io for SlotIo<'_, '_, T> {
+impl<T: Tracer, W> Io for SlotIo<'_, '_, T, W> {
     #[inline]
     fn poll_read(&mut self, buf: &mut [u8]) -> Poll<Result<usize, ConnError>> {
         gated_read(&self.stream, self.ready, buf)
@@ -90,7 +94,7 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     }
 
     /// Serves every connection of the network once. Allocates nothing.
-    pub fn run<S: Scenario<Machine = M>>(
+    pub fn run<S: Scenario<Machine = M>, W: Watch>(
         &mut self,
         scenario: &S,
         mut limits: RoundLimits<'_>,
@@ -143,11 +147,13 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
                 let slot = &mut slots[conn];
                 slot.queued = false;
                 let stream = FakeStream::new(net, conn);
-                let mut io = SlotIo {
+                let mut io = SlotIo::<T, W> {
                     stream,
                     ready: &slot.ready,
                     deferred: false,
+                    watch: core::marker::PhantomData,
                 };
+                W::resuming(conn); // nothing, unless watched (`watch`)
                 let serving = crate::unwind::Serving(conn); // names it if its code panics
                 let resumed = slot.machine.resume(&mut io);
                 core::mem::forget(serving);

@@ -57,6 +57,7 @@ pub mod runtime;
 pub mod scenario;
 pub mod trace;
 pub mod unwind;
+pub mod watch;
 
 pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf};

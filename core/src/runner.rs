@@ -13,6 +13,8 @@ use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use std::io;
+use std::marker::PhantomData;
+use std::time::Duration;
 
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
@@ -23,6 +25,7 @@ use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 use crate::unwind;
+use crate::watch::{Unwatched, Watch, Watched, Watching};
 
 /// Which twin runs, and on what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -165,6 +168,10 @@ pub struct RunConfig {
     pub stall_rounds: u64,
     /// Injected faults, if any.
     pub faults: Option<Faults>,
+    /// Runs under the [`watch`](crate::watch)dog: a run that stops resuming connections for
+    /// this long ends the process with a message naming scenario, variant and connection.
+    /// Honoured by [`run`] and [`run_traced`], not by [`prepare`] (the measured runs).
+    pub watchdog: Option<Duration>,
 }
 
 impl RunConfig {
@@ -178,6 +185,7 @@ impl RunConfig {
             max_rounds: u64::MAX,
             stall_rounds: DEFAULT_STALL_ROUNDS,
             faults: None,
+            watchdog: None,
         }
     }
 
@@ -208,6 +216,12 @@ impl RunConfig {
     /// With a hard round limit: at most `max_rounds` polls, whatever the progress.
     pub const fn max_rounds(mut self, max_rounds: u64) -> Self {
         self.max_rounds = max_rounds;
+        self
+    }
+
+    /// Under the watchdog, with `timeout` of wall time (see [`watch`](crate::watch)).
+    pub const fn watchdog(mut self, timeout: Duration) -> Self {
+        self.watchdog = Some(timeout);
         self
     }
 
@@ -379,6 +393,15 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     config: &RunConfig,
     f: impl FnOnce(&mut dyn Run) -> R,
 ) -> Result<R, RunError> {
+    prepare_watched::<S, T, Unwatched, R>(scenario, config, f)
+}
+
+/// [`prepare`], with the loops' per-resume hook `W` (see [`watch`](crate::watch)).
+fn prepare_watched<S: Scenario + 'static, T: Tracer, W: Watch, R>(
+    scenario: &S,
+    config: &RunConfig,
+    f: impl FnOnce(&mut dyn Run) -> R,
+) -> Result<R, RunError> {
     let connections = config.connections.unwrap_or(scenario.config().connections);
     if connections == 0 {
         return Err(RunError::NoConnections);
@@ -413,17 +436,18 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     Ok(match config.variant {
         Variant::Manual => {
             let driver = Driver::new(scenario, &net);
-            f(&mut ManualRun {
+            f(&mut ManualRun::<S, T, W> {
                 scenario,
                 net: &net,
                 driver,
                 limits,
+                watch: PhantomData,
             })
         }
         Variant::Async => {
             let reactor = Reactor::new(&net, connections);
             let executor = executor::noalloc::Executor::new(connections, |stream| {
-                connection_task(scenario, stream)
+                connection_task::<S, T, W>(scenario, stream)
             });
             f(&mut AsyncRun {
                 net: &net,
@@ -435,7 +459,8 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         Variant::AsyncBox => {
             let reactor = Reactor::new(&net, connections);
             let executor = executor::noalloc::Executor::new(connections, |stream| {
-                Box::pin(connection_task(scenario, stream)) as Pin<Box<dyn Future<Output = ()>>>
+                Box::pin(connection_task::<S, T, W>(scenario, stream))
+                    as Pin<Box<dyn Future<Output = ()>>>
             });
             f(&mut AsyncRun {
                 net: &net,
@@ -447,7 +472,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         Variant::AsyncBoxArc => {
             let reactor = Reactor::new(&net, connections);
             let executor = executor::boxed::Executor::new(connections, |stream| {
-                connection_task(scenario, stream)
+                connection_task::<S, T, W>(scenario, stream)
             });
             f(&mut AsyncRun {
                 net: &net,
@@ -466,7 +491,9 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
             let reactor = Reactor::new(net, connections);
             // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
             let reactor = unsafe { for_the_run(&reactor) };
-            let executor = Rounds::new(Tokio::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Tokio::new(), |stream| {
+                connection_task::<S, T, W>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 net,
                 reactor,
@@ -478,7 +505,9 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         Variant::AsyncSmol => {
             use crate::runtime::executor::external::{Rounds, smol::Smol};
             let reactor = Reactor::new(&net, connections);
-            let executor = Rounds::new(Smol::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Smol::new(), |stream| {
+                connection_task::<S, T, W>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 net: &net,
                 reactor: &reactor,
@@ -494,7 +523,9 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
             let reactor = Reactor::new(net, connections);
             // SAFETY: as for tokio above.
             let reactor = unsafe { for_the_run(&reactor) };
-            let executor = Rounds::new(Futures::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Futures::new(), |stream| {
+                connection_task::<S, T, W>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 net,
                 reactor,
@@ -532,10 +563,17 @@ unsafe fn for_the_run<X: ?Sized + 'static>(value: &X) -> &'static X {
 /// [`RunError::Panicked`].
 pub fn run<S: Scenario + 'static>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
     catching(config.variant, || {
-        prepare::<S, NoTrace, _>(scenario, config, |prepared| {
+        let run = |prepared: &mut dyn Run| {
             let end = prepared.run();
             prepared.report(end)
-        })
+        };
+        match config.watchdog {
+            None => prepare::<S, NoTrace, _>(scenario, config, run),
+            Some(timeout) => {
+                let _watching = Watching::start(scenario.name(), config.variant.name(), timeout);
+                prepare_watched::<S, NoTrace, Watched, _>(scenario, config, run)
+            }
+        }
     })
 }
 
@@ -546,10 +584,17 @@ pub fn run_traced<S: Scenario + 'static>(
     config: &RunConfig,
 ) -> Result<(Report, Traces), RunError> {
     catching(config.variant, || {
-        prepare::<S, Traced, _>(scenario, config, |prepared| {
+        let run = |prepared: &mut dyn Run| {
             let end = prepared.run();
             (prepared.report(end), prepared.take_traces())
-        })
+        };
+        match config.watchdog {
+            None => prepare::<S, Traced, _>(scenario, config, run),
+            Some(timeout) => {
+                let _watching = Watching::start(scenario.name(), config.variant.name(), timeout);
+                prepare_watched::<S, Traced, Watched, _>(scenario, config, run)
+            }
+        }
     })
 }
 
@@ -617,14 +662,15 @@ impl Limits {
     }
 }
 
-struct ManualRun<'a, S: Scenario, T: Tracer> {
+struct ManualRun<'a, S: Scenario, T: Tracer, W> {
     scenario: &'a S,
     net: &'a Network<T>,
     driver: Driver<'a, S::Machine, T>,
     limits: Limits,
+    watch: PhantomData<W>,
 }
 
-impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
+impl<S: Scenario, T: Tracer, W: Watch> Run for ManualRun<'_, S, T, W> {
     fn reset(&mut self) {
         self.net.reset();
     }
@@ -632,7 +678,7 @@ impl<S: Scenario, T: Tracer> Run for ManualRun<'_, S, T> {
         let net = self.net;
         let progress = || net.progress();
         let limits = self.limits.reading(&progress);
-        self.driver.run(self.scenario, limits)
+        self.driver.run::<S, W>(self.scenario, limits)
     }
     fn report(&self, end: RunEnd) -> Report {
         report(self.net, end)
@@ -693,11 +739,12 @@ async fn accept_loop<'r, 'n, T: Tracer, E: Spawn<AsyncStream<'r, 'n, T>>>(
 }
 
 /// One connection's task: the scenario's async fn, then its outcome.
-async fn connection_task<'r, 'n, S: Scenario, T: Tracer>(
+async fn connection_task<'r, 'n, S: Scenario, T: Tracer, W: Watch>(
     scenario: &S,
     mut stream: AsyncStream<'r, 'n, T>,
 ) {
-    let result = scenario.serve(&mut stream).await;
+    let conn = stream.conn();
+    let result = W::serve(scenario, &mut stream, conn).await;
     let (net, conn) = (stream.network(), stream.conn());
     stream.close(); // deregisters, as the driver does before recording the outcome
     net.finish(conn, result);
