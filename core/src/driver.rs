@@ -211,6 +211,31 @@ impl<'n, M: Machine, T: Tracer> Driver<'n, M, T> {
     }
 }
 
+impl<M, T: Tracer> Driver<'_, M, T> {
+    /// After a panic unwound out of [`run`](Driver::run) (a connection is still live): deregisters
+    /// the connections it left live and the listener, and empties the queues, so the next run
+    /// starts as from a fresh driver. After a run that ended, it does nothing.
+    pub fn recover(&mut self) {
+        if !self.slots.iter().any(|slot| slot.live) {
+            return;
+        }
+        self.queue.clear();
+        self.deferred.clear();
+        for (conn, slot) in self.slots.iter_mut().enumerate() {
+            if slot.live {
+                deregister(
+                    &self.poll,
+                    &FakeStream::new(self.net, conn),
+                    conn_token(conn),
+                );
+            }
+            slot.live = false;
+            slot.queued = false;
+        }
+        deregister(&self.poll, &FakeListener::new(self.net), LISTENER_TOKEN);
+    }
+}
+
 fn register<T: Tracer, S: io::Source>(
     poll: &io::Poll<'_, T>,
     source: &S,

@@ -4,12 +4,25 @@
 
 mod common;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use common::{LineMachine, serve_line};
 use twinbench::check::Differential;
 use twinbench::{AsyncIo, Client, Config, ConnError, RunConfig, RunError, Scenario, Variant};
 
-/// Echo whose code panics on connection 2's request (an out-of-bounds index, say).
-struct PanicsOnTwo;
+/// Echo whose code panics on connection 2's request (an out-of-bounds index, say); with
+/// `ONCE`, only while `ARMED`, which the panic disarms.
+struct PanicsOnTwo<const ONCE: bool = false>;
+
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+fn reply_once(line: &[u8]) -> &[u8] {
+    if line == b"2\n" && ARMED.swap(false, Ordering::Relaxed) {
+        return reply(line);
+    }
+    line
+}
 
 fn reply(line: &[u8]) -> &[u8] {
     if line == b"2\n" {
@@ -19,7 +32,7 @@ fn reply(line: &[u8]) -> &[u8] {
     line
 }
 
-impl Scenario for PanicsOnTwo {
+impl<const ONCE: bool> Scenario for PanicsOnTwo<ONCE> {
     type Machine = LineMachine<16>;
     fn name(&self) -> &'static str {
         "panics-on-two"
@@ -36,13 +49,13 @@ impl Scenario for PanicsOnTwo {
         Client::new(line.clone().into(), line.into())
     }
     fn machine(&self) -> LineMachine<16> {
-        LineMachine::new(reply)
+        LineMachine::new(if ONCE { reply_once } else { reply })
     }
     fn serve<'a, C: AsyncIo + 'a>(
         &'a self,
         io: &'a mut C,
     ) -> impl Future<Output = Result<(), ConnError>> + 'a {
-        serve_line::<16, C>(io, reply)
+        serve_line::<16, C>(io, if ONCE { reply_once } else { reply })
     }
 }
 
@@ -52,9 +65,9 @@ fn a_panic_is_a_run_error_naming_variant_and_connection_in_every_variant() {
         for traced in [false, true] {
             let config = RunConfig::new(variant);
             let error = if traced {
-                twinbench::run_traced(&PanicsOnTwo, &config).map(|_| ())
+                twinbench::run_traced(&PanicsOnTwo::<false>, &config).map(|_| ())
             } else {
-                twinbench::run(&PanicsOnTwo, &config).map(|_| ())
+                twinbench::run(&PanicsOnTwo::<false>, &config).map(|_| ())
             }
             .unwrap_err();
             let RunError::Panicked {
@@ -78,7 +91,7 @@ fn a_panic_is_a_run_error_naming_variant_and_connection_in_every_variant() {
 
 #[test]
 fn differential_names_the_variant_that_panicked() {
-    let divergence = Differential::new(&PanicsOnTwo)
+    let divergence = Differential::new(&PanicsOnTwo::<false>)
         .random_seeds(1)
         .run()
         .unwrap_err();
@@ -100,4 +113,31 @@ fn a_run_after_a_caught_panic_is_unaffected() {
 
 fn common_ok() -> impl Scenario + 'static {
     twinbench::handwritten::HandwrittenEcho
+}
+
+#[test]
+fn a_prepared_run_after_a_panic_leaks_no_registration() {
+    // Only connection 2's request can panic, and only while armed.
+    for variant in Variant::compiled() {
+        twinbench::prepare::<_, twinbench::NoTrace, _>(
+            &PanicsOnTwo::<true>,
+            &RunConfig::new(variant),
+            |prepared| {
+                ARMED.store(true, Ordering::Relaxed);
+                // tokio catches the panic itself; in the others it unwinds out of the serve.
+                let _ = catch_unwind(AssertUnwindSafe(|| prepared.run()));
+                assert!(
+                    !ARMED.load(Ordering::Relaxed),
+                    "{variant}: it did not panic"
+                );
+                // After the panic: a clean run, every registration released.
+                let end = prepared.run();
+                let report = prepared.report(end);
+                assert!(report.all_ok(), "{variant}: {:?}", report.outcomes);
+                assert_eq!(report.counts.register, 6, "{variant}");
+                assert_eq!(report.counts.unregister, 6, "{variant}");
+            },
+        )
+        .unwrap();
+    }
 }
