@@ -15,7 +15,9 @@
 //! - [`io`]: fake I/O over it in mio's vocabulary ([`io::Poll`], [`io::Registry`],
 //!   [`io::Token`], [`io::Interest`], [`io::Events`], [`io::FakeListener`], [`io::FakeStream`]);
 //! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
-//!   twins' loops keep, and how a run ends ([`RunEnd`]);
+//!   twins' loops keep, when a run gives up (stalls, by progress) and how it ends
+//!   ([`RunEnd`]); [`unwind`]: which connection a caught panic came from; [`watch`]: the
+//!   watchdog, and the per-resume hook only watched runs pay;
 //! - the two twins' loops, peers that never import each other: [`driver`], the poll-loop side,
 //!   and [`runtime`], the async side (the [`reactor`](runtime::reactor), a no-alloc executor
 //!   and a conventional boxed/`Arc` one in [`executor`](runtime::executor));
