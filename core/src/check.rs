@@ -44,6 +44,9 @@ pub struct Differential<'a> {
     variants: &'a [Variant],
     faults: Option<Faults>,
     io: Transport,
+    max_rounds: u64,
+    stall_rounds: u64,
+    watchdog: Option<std::time::Duration>,
 }
 
 /// Every variant this build can run ([`Variant::compiled`]): a `Differential`'s default.
@@ -67,6 +70,9 @@ impl<'a> Differential<'a> {
             variants: compiled_variants(),
             faults: None,
             io: Transport::Fake,
+            max_rounds: RunConfig::new(Variant::Manual).max_rounds,
+            stall_rounds: RunConfig::new(Variant::Manual).stall_rounds,
+            watchdog: None,
         }
     }
 
@@ -107,6 +113,27 @@ impl<'a> Differential<'a> {
         self
     }
 
+    /// With a hard round limit per run ([`RunConfig::max_rounds`]): a scenario that stalls, or
+    /// may, is then checked in that many rounds per network rather than in its stall windows.
+    pub fn max_rounds(mut self, max_rounds: u64) -> Self {
+        self.max_rounds = max_rounds;
+        self
+    }
+
+    /// With a stall limit per run ([`RunConfig::stall_rounds`]).
+    pub fn stall_rounds(mut self, stall_rounds: u64) -> Self {
+        self.stall_rounds = stall_rounds;
+        self
+    }
+
+    /// Every run under the watchdog ([`RunConfig::watchdog`]): a connection whose code never
+    /// returns from a resume ends the process with a message naming the scenario, the variant
+    /// and the connection, instead of hanging the check.
+    pub fn watchdog(mut self, timeout: std::time::Duration) -> Self {
+        self.watchdog = Some(timeout);
+        self
+    }
+
     /// Compares only these variants (the first is the reference).
     pub fn variants(mut self, variants: &'a [Variant]) -> Self {
         self.variants = variants;
@@ -121,10 +148,14 @@ impl<'a> Differential<'a> {
             kind: Box::new(kind),
         };
         let mut runs = self.variants.iter().map(|&variant| {
-            let mut config = RunConfig::new(variant).model(model);
+            let mut config = RunConfig::new(variant)
+                .model(model)
+                .max_rounds(self.max_rounds)
+                .stall_rounds(self.stall_rounds);
             config.connections = self.connections;
             config.faults = self.faults;
             config.io = self.io;
+            config.watchdog = self.watchdog;
             let (report, traces) = self.scenario.run_traced(&config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,

@@ -12,7 +12,8 @@
 //!
 //! May import what both twins share — [`gate`](crate::gate), [`round`](crate::round),
 //! [`io`](crate::io) and its [`Backend`], [`conn`](crate::conn),
-//! [`scenario`](mod@crate::scenario), [`trace`](crate::trace) — and never the async side,
+//! [`scenario`](mod@crate::scenario), [`trace`](crate::trace), [`unwind`](crate::unwind),
+//! [`watch`](crate::watch) — and never the async side,
 //! [`runtime`](crate::runtime), its peer.
 
 use core::task::Poll;
@@ -21,9 +22,10 @@ use std::collections::VecDeque;
 use crate::conn::{ConnError, Io};
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
 use crate::io::{Backend, Events, Interest, Sockets, Stream};
-use crate::round::RunEnd;
+use crate::round::{RoundCount, RoundLimits, RunEnd};
 use crate::scenario::{Machine, Scenario};
 use crate::trace::OpResult;
+use crate::watch::Watch;
 
 /// One connection's slot: its machine and what the loop knows about it.
 struct Slot<M> {
@@ -44,14 +46,17 @@ pub struct Driver<M, B> {
     deferred: Vec<usize>,
 }
 
-/// The driver's [`Io`] for one connection during one `resume`.
-struct SlotIo<'a, S> {
+/// The driver's [`Io`] for one connection during one `resume`. `W` (see [`watch`](crate::watch))
+/// only makes a watched run's `resume` an instantiation of its own, so that the measured one
+/// keeps its single caller (and is inlined into the loop as before).
+struct SlotIo<'a, S, W> {
     stream: S,
     ready: &'a Readiness,
     deferred: bool,
+    watch: core::marker::PhantomData<W>,
 }
 
-impl<S: Stream> Io for SlotIo<'_, S> {
+impl<S: Stream, W> Io for SlotIo<'_, S, W> {
     #[inline]
     fn poll_read(&mut self, buf: &mut [u8]) -> Poll<Result<usize, ConnError>> {
         gated_read(&self.stream, self.ready, buf)
@@ -94,7 +99,11 @@ impl<M: Machine, B: Backend> Driver<M, B> {
     }
 
     /// Serves every connection of the network once. Allocates nothing.
-    pub fn run<S: Scenario<Machine = M>>(&mut self, scenario: &S, max_rounds: u64) -> RunEnd {
+    pub fn run<S: Scenario<Machine = M>, W: Watch>(
+        &mut self,
+        scenario: &S,
+        mut limits: RoundLimits<'_>,
+    ) -> RunEnd {
         let Driver {
             backend,
             events,
@@ -109,7 +118,7 @@ impl<M: Machine, B: Backend> Driver<M, B> {
         let mut can_accept = true;
         let mut accepted = 0;
         let mut live = 0;
-        let mut rounds = 0;
+        let mut rounds = RoundCount::default();
         let stalled = loop {
             while can_accept && accepted < connections {
                 match sockets.accept() {
@@ -140,12 +149,17 @@ impl<M: Machine, B: Backend> Driver<M, B> {
                 let slot = &mut slots[conn];
                 slot.queued = false;
                 let stream = sockets.stream(conn);
-                let mut io = SlotIo {
+                let mut io = SlotIo::<_, W> {
                     stream,
                     ready: &slot.ready,
                     deferred: false,
+                    watch: core::marker::PhantomData,
                 };
-                match slot.machine.resume(&mut io) {
+                W::resuming(conn); // nothing, unless watched (`watch`)
+                let serving = crate::unwind::Serving(conn); // names it if its code panics
+                let resumed = slot.machine.resume(&mut io);
+                core::mem::forget(serving);
+                match resumed {
                     Poll::Ready(result) => {
                         backend.deregister(&io.stream, conn_token(conn));
                         sockets.close(io.stream, result);
@@ -160,10 +174,9 @@ impl<M: Machine, B: Backend> Driver<M, B> {
             if accepted == connections && live == 0 {
                 break false;
             }
-            if rounds == max_rounds {
+            if rounds.end_of_round(&mut limits) {
                 break true;
             }
-            rounds += 1;
             backend.poll(events);
             for event in events.iter() {
                 if event.token() == LISTENER_TOKEN {
@@ -196,6 +209,31 @@ impl<M: Machine, B: Backend> Driver<M, B> {
             }
         }
         backend.deregister_listener(LISTENER_TOKEN);
-        RunEnd { rounds, stalled }
+        rounds.end(stalled)
+    }
+}
+
+impl<M, B: Backend> Driver<M, B> {
+    /// After a panic unwound out of [`run`](Driver::run) (a connection is still live): deregisters
+    /// the connections it left live and the listener, and empties the queues, so the next run
+    /// starts as from a fresh driver. It closes nothing, as a stalled run does not: the next
+    /// reset does (over kernel I/O, the server's sockets). After a run that ended, it does
+    /// nothing.
+    pub fn recover(&mut self) {
+        if !self.slots.iter().any(|slot| slot.live) {
+            return;
+        }
+        self.queue.clear();
+        self.deferred.clear();
+        let sockets = self.backend.sockets();
+        for (conn, slot) in self.slots.iter_mut().enumerate() {
+            if slot.live {
+                self.backend
+                    .deregister(&sockets.stream(conn), conn_token(conn));
+            }
+            slot.live = false;
+            slot.queued = false;
+        }
+        self.backend.deregister_listener(LISTENER_TOKEN);
     }
 }

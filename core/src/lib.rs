@@ -18,7 +18,9 @@
 //! - [`kernel`]: real sockets and edge-triggered epoll, the other [`io::Backend`] (over `io`,
 //!   `net`'s faults, `conn`, `scenario`, `trace`);
 //! - [`gate`]: the readiness gate and the tokens both twins use; [`round`]: the rounds both
-//!   twins' loops keep, and how a run ends ([`RunEnd`]);
+//!   twins' loops keep, when a run gives up (stalls, by progress) and how it ends
+//!   ([`RunEnd`]); [`unwind`]: which connection a caught panic came from; [`watch`]: the
+//!   watchdog, and the per-resume hook only watched runs pay;
 //! - the two twins' loops, peers that never import each other: [`driver`], the poll-loop side,
 //!   and [`runtime`], the async side (the [`reactor`](runtime::reactor), a no-alloc executor
 //!   and a conventional boxed/`Arc` one in [`executor`](runtime::executor));
@@ -60,6 +62,8 @@ pub mod runner;
 pub mod runtime;
 pub mod scenario;
 pub mod trace;
+pub mod unwind;
+pub mod watch;
 
 pub use any::AnyScenario;
 pub use conn::{AsyncIo, ConnError, Io, RecvBuf};

@@ -13,17 +13,21 @@ use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use std::io;
+use std::marker::PhantomData;
+use std::time::Duration;
 
 use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
 use crate::io::Backend;
 use crate::kernel::{Kernel, SetupError, SocketKind};
 use crate::net::{BadReply, Faults, NetModel, Network};
-use crate::round::RunEnd;
+use crate::round::{RoundLimits, RunEnd};
 use crate::runtime::executor::{self, Spawn};
 use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
+use crate::unwind;
+use crate::watch::{Unwatched, Watch, Watched, Watching};
 
 /// Which twin runs, and on what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,9 +185,12 @@ pub const MAX_CONNECTIONS: usize = 1 << 20;
 /// threads; `core/tests/large_state.rs`).
 pub const MAX_STATE_BYTES: usize = 64 * 1024;
 
-/// Default round limit: far above what any built-in scenario needs, low enough that a scenario
-/// that never finishes is reported as stalled in seconds rather than hanging.
-pub const DEFAULT_MAX_ROUNDS: u64 = 1_000_000;
+/// Default stall limit: a window of this many rounds in which no connection makes progress
+/// ends a run, its unfinished connections reported as stalled (see [`round`](crate::round)).
+/// No built-in scenario comes near it (a round without progress is one in which every
+/// connection waits, or only yields); a scenario that never finishes is reported in a second
+/// or two at a few connections, however many connections a healthy run has.
+pub const DEFAULT_STALL_ROUNDS: u64 = 100_000;
 
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,10 +203,18 @@ pub struct RunConfig {
     pub syscalls: bool,
     /// Overrides the scenario's `connections`.
     pub connections: Option<usize>,
-    /// Polls after which unfinished connections are reported as stalled.
+    /// Polls after which unfinished connections are reported as stalled, whatever the
+    /// progress (`u64::MAX`, the default: no cap).
     pub max_rounds: u64,
+    /// Polls of a window without progress after which unfinished connections are reported as
+    /// stalled ([`DEFAULT_STALL_ROUNDS`]).
+    pub stall_rounds: u64,
     /// Injected faults, if any.
     pub faults: Option<Faults>,
+    /// Runs under the [`watch`](crate::watch)dog: a run that stops resuming connections for
+    /// this long ends the process with a message naming scenario, variant and connection.
+    /// Honoured by [`run`] and [`run_traced`], not by [`prepare`] (the measured runs).
+    pub watchdog: Option<Duration>,
     /// The I/O under the twins: the fake network or real sockets.
     pub io: Transport,
 }
@@ -212,8 +227,10 @@ impl RunConfig {
             model: NetModel::Seed,
             syscalls: false,
             connections: None,
-            max_rounds: DEFAULT_MAX_ROUNDS,
+            max_rounds: u64::MAX,
+            stall_rounds: DEFAULT_STALL_ROUNDS,
             faults: None,
+            watchdog: None,
             io: Transport::Fake,
         }
     }
@@ -248,9 +265,22 @@ impl RunConfig {
         self
     }
 
-    /// With a round limit.
+    /// With a hard round limit: at most `max_rounds` polls, whatever the progress.
     pub const fn max_rounds(mut self, max_rounds: u64) -> Self {
         self.max_rounds = max_rounds;
+        self
+    }
+
+    /// Under the watchdog, with `timeout` of wall time (see [`watch`](crate::watch)).
+    pub const fn watchdog(mut self, timeout: Duration) -> Self {
+        self.watchdog = Some(timeout);
+        self
+    }
+
+    /// With a stall limit: a window of `stall_rounds` polls (at least 1) without progress ends
+    /// the run.
+    pub const fn stall_rounds(mut self, stall_rounds: u64) -> Self {
+        self.stall_rounds = stall_rounds;
         self
     }
 }
@@ -284,6 +314,17 @@ pub enum RunError {
     Kernel(SetupError),
     /// Syscall mode adds its calls to the fake network's; over kernel I/O every call is real.
     SyscallsOverKernel,
+    /// The scenario's code panicked: the run was abandoned (see [`crate::unwind`]). The same
+    /// error in every variant, also those whose runtime catches a task's panic itself (tokio).
+    Panicked {
+        /// The variant that ran.
+        variant: Variant,
+        /// The connection whose code panicked (`None`: the panic was outside a connection's
+        /// code, making a client at setup for instance).
+        connection: Option<usize>,
+        /// The panic's message, and where it was raised.
+        message: String,
+    },
     /// The variant's executor is not compiled in: build with the named cargo feature of
     /// `twinbench`.
     NotCompiled {
@@ -317,6 +358,17 @@ impl fmt::Display for RunError {
             RunError::SyscallsOverKernel => f.write_str(
                 "syscall mode is for the fake network: over kernel I/O every call is a real one",
             ),
+            RunError::Panicked {
+                variant,
+                connection,
+                message,
+            } => {
+                write!(f, "the scenario panicked in {variant}")?;
+                if let Some(conn) = connection {
+                    write!(f, ", serving connection {conn}")?;
+                }
+                write!(f, ": {message}")
+            }
             RunError::NotCompiled { variant, feature } => write!(
                 f,
                 "variant `{variant}` is not compiled in: enable twinbench's `{feature}` feature"
@@ -402,6 +454,15 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
     config: &RunConfig,
     f: impl FnOnce(&mut dyn Run) -> R,
 ) -> Result<R, RunError> {
+    prepare_watched::<S, T, Unwatched, R>(scenario, config, f)
+}
+
+/// [`prepare`], with the loops' per-resume hook `Wt` (see [`watch`](crate::watch)).
+fn prepare_watched<S: Scenario + 'static, T: Tracer, Wt: Watch, R>(
+    scenario: &S,
+    config: &RunConfig,
+    f: impl FnOnce(&mut dyn Run) -> R,
+) -> Result<R, RunError> {
     let connections = config.connections.unwrap_or(scenario.config().connections);
     if connections == 0 {
         return Err(RunError::NoConnections);
@@ -432,7 +493,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
             .map_err(RunError::Kernel)?;
         // The clients connect now, so that a limit hit is an error before the run.
         kernel.reset().map_err(RunError::Kernel)?;
-        return prepare_on(scenario, &kernel, config, f);
+        return prepare_on::<S, _, Wt, R>(scenario, &kernel, config, f);
     }
     let net = Network::<T>::new(
         config.model,
@@ -442,7 +503,7 @@ pub fn prepare<S: Scenario + 'static, T: Tracer, R>(
         buffer,
     )
     .map_err(RunError::Syscalls)?;
-    prepare_on(scenario, &net, config, f)
+    prepare_on::<S, _, Wt, R>(scenario, &net, config, f)
 }
 
 /// What a prepared run owns beneath its loops: the backend they are generic over, and what
@@ -456,6 +517,9 @@ trait World: 'static {
     fn backend(&self) -> Self::Backend<'_>;
     /// Puts everything back for the next serve (see [`Run::reset`]).
     fn reset(&self);
+    /// How far the serve under way has got, for stall detection (see [`round`](crate::round)):
+    /// read once per stall window, never per operation.
+    fn progress(&self) -> u64;
     /// The counts of the last serve.
     fn counts(&self) -> Counts;
     /// Each connection's outcome in the last serve.
@@ -492,6 +556,9 @@ impl<T: Tracer> World for Network<T> {
     fn reset(&self) {
         Network::reset(self);
     }
+    fn progress(&self) -> u64 {
+        Network::progress(self)
+    }
     fn counts(&self) -> Counts {
         Network::counts(self)
     }
@@ -516,6 +583,9 @@ impl<T: Tracer> World for Kernel<T> {
             panic!("twinbench: {e}");
         }
     }
+    fn progress(&self) -> u64 {
+        Kernel::progress(self)
+    }
     fn counts(&self) -> Counts {
         Kernel::counts(self)
     }
@@ -531,58 +601,60 @@ impl<T: Tracer> World for Kernel<T> {
 }
 
 /// [`prepare`]'s second half, once the world under the loops exists: the variant's loop over
-/// its backend.
-fn prepare_on<S: Scenario + 'static, W: World, R>(
+/// its backend, watched by `Wt` or not.
+fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
     scenario: &S,
     world: &W,
     config: &RunConfig,
     f: impl FnOnce(&mut dyn Run) -> R,
 ) -> Result<R, RunError> {
-    let max_rounds = config.max_rounds;
+    let limits = Limits::of(config);
     Ok(match config.variant {
         Variant::Manual => {
             let driver = Driver::new(scenario, world.backend());
-            f(&mut ManualRun {
+            f(&mut ManualRun::<S, W, Wt> {
                 scenario,
                 world,
                 driver,
-                max_rounds,
+                limits,
+                watch: PhantomData,
             })
         }
         Variant::Async => {
             let reactor = Reactor::new(world.backend());
             let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
-                connection_task(scenario, stream)
+                connection_task::<S, _, Wt>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         Variant::AsyncBox => {
             let reactor = Reactor::new(world.backend());
             let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
-                Box::pin(connection_task(scenario, stream)) as Pin<Box<dyn Future<Output = ()>>>
+                Box::pin(connection_task::<S, _, Wt>(scenario, stream))
+                    as Pin<Box<dyn Future<Output = ()>>>
             });
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         Variant::AsyncBoxArc => {
             let reactor = Reactor::new(world.backend());
             let executor = executor::boxed::Executor::new(reactor.connections(), |stream| {
-                connection_task(scenario, stream)
+                connection_task::<S, _, Wt>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "tokio")]
@@ -595,24 +667,28 @@ fn prepare_on<S: Scenario + 'static, W: World, R>(
             let reactor = Reactor::new(world.backend());
             // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
             let reactor = unsafe { for_the_run(&reactor) };
-            let executor = Rounds::new(Tokio::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Tokio::new(), |stream| {
+                connection_task::<S, _, Wt>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 world,
                 reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "smol")]
         Variant::AsyncSmol => {
             use crate::runtime::executor::external::{Rounds, smol::Smol};
             let reactor = Reactor::new(world.backend());
-            let executor = Rounds::new(Smol::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Smol::new(), |stream| {
+                connection_task::<S, _, Wt>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(feature = "futures")]
@@ -623,12 +699,14 @@ fn prepare_on<S: Scenario + 'static, W: World, R>(
             let reactor = Reactor::new(world.backend());
             // SAFETY: as for tokio above.
             let reactor = unsafe { for_the_run(&reactor) };
-            let executor = Rounds::new(Futures::new(), |stream| connection_task(scenario, stream));
+            let executor = Rounds::new(Futures::new(), |stream| {
+                connection_task::<S, _, Wt>(scenario, stream)
+            });
             f(&mut AsyncRun {
                 world,
                 reactor,
                 executor: &executor,
-                max_rounds,
+                limits,
             })
         }
         #[cfg(not(all(feature = "tokio", feature = "smol", feature = "futures")))]
@@ -657,38 +735,117 @@ unsafe fn for_the_run<X: ?Sized + 'static>(value: &X) -> &'static X {
     unsafe { &*core::ptr::from_ref(value) }
 }
 
-/// Runs `scenario` once under `config`, untraced.
+/// Runs `scenario` once under `config`, untraced. A panic in the scenario's code is
+/// [`RunError::Panicked`].
 pub fn run<S: Scenario + 'static>(scenario: &S, config: &RunConfig) -> Result<Report, RunError> {
-    prepare::<S, NoTrace, _>(scenario, config, |prepared| {
-        let end = prepared.run();
-        prepared.report(end)
+    catching(config.variant, || {
+        let run = |prepared: &mut dyn Run| {
+            let end = prepared.run();
+            prepared.report(end)
+        };
+        match config.watchdog {
+            None => prepare::<S, NoTrace, _>(scenario, config, run),
+            Some(timeout) => {
+                let _watching = Watching::start(scenario.name(), config.variant.name(), timeout);
+                prepare_watched::<S, NoTrace, Watched, _>(scenario, config, run)
+            }
+        }
     })
 }
 
-/// Runs `scenario` once under `config`, recording every operation.
+/// Runs `scenario` once under `config`, recording every operation. A panic in the scenario's
+/// code is [`RunError::Panicked`].
 pub fn run_traced<S: Scenario + 'static>(
     scenario: &S,
     config: &RunConfig,
 ) -> Result<(Report, Traces), RunError> {
-    prepare::<S, Traced, _>(scenario, config, |prepared| {
-        let end = prepared.run();
-        (prepared.report(end), prepared.take_traces())
+    catching(config.variant, || {
+        let run = |prepared: &mut dyn Run| {
+            let end = prepared.run();
+            (prepared.report(end), prepared.take_traces())
+        };
+        match config.watchdog {
+            None => prepare::<S, Traced, _>(scenario, config, run),
+            Some(timeout) => {
+                let _watching = Watching::start(scenario.name(), config.variant.name(), timeout);
+                prepare_watched::<S, Traced, Watched, _>(scenario, config, run)
+            }
+        }
     })
 }
 
-struct ManualRun<'a, S: Scenario, W: World> {
+/// Runs `f` (a whole run: setup, serve and teardown) inside one `catch_unwind`, and turns a
+/// panic in it, or one a runtime caught itself, into [`RunError::Panicked`]. Nothing per poll:
+/// see [`unwind`](crate::unwind).
+fn catching<R>(variant: Variant, f: impl FnOnce() -> Result<R, RunError>) -> Result<R, RunError> {
+    let scope = unwind::Catching::start();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let caught = scope.finish();
+    match (result, caught) {
+        (Ok(result), None) => result,
+        (_, Some(caught)) => Err(RunError::Panicked {
+            variant,
+            connection: caught.connection,
+            message: caught.message,
+        }),
+        (Err(payload), None) => Err(RunError::Panicked {
+            variant,
+            connection: None,
+            message: payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(a panic whose payload is not a string)".to_owned()),
+        }),
+    }
+}
+
+/// A run's round limits, before they are given the world's progress (see
+/// [`round`](crate::round)).
+#[derive(Clone, Copy)]
+struct Limits {
+    max_rounds: u64,
+    stall_rounds: u64,
+    /// A serve is under way: still set at the next `reset` only if a panic unwound out of it.
+    serving: bool,
+}
+
+impl Limits {
+    fn of(config: &RunConfig) -> Self {
+        Limits {
+            max_rounds: config.max_rounds,
+            stall_rounds: config.stall_rounds,
+            serving: false,
+        }
+    }
+
+    fn reading<'a>(self, progress: &'a impl Fn() -> u64) -> RoundLimits<'a> {
+        RoundLimits::new(self.max_rounds, self.stall_rounds, progress)
+    }
+}
+
+struct ManualRun<'a, S: Scenario, W: World, Wt> {
     scenario: &'a S,
     world: &'a W,
     driver: Driver<S::Machine, W::Backend<'a>>,
-    max_rounds: u64,
+    limits: Limits,
+    watch: PhantomData<Wt>,
 }
 
-impl<S: Scenario, W: World> Run for ManualRun<'_, S, W> {
+impl<S: Scenario, W: World, Wt: Watch> Run for ManualRun<'_, S, W, Wt> {
     fn reset(&mut self) {
+        // If a panic unwound out of the last serve, release what it left registered (a pass
+        // over the slots, outside the measured serve: a flag set around the serve would keep
+        // `self` live through the loop, which cost echo 9 instructions per request). The
+        // world's reset then closes what it left open (kernel I/O: the server's sockets).
+        self.driver.recover();
         self.world.reset();
     }
     fn serve(&mut self) -> RunEnd {
-        self.driver.run(self.scenario, self.max_rounds)
+        let world = self.world;
+        let progress = || world.progress();
+        let limits = self.limits.reading(&progress);
+        self.driver.run::<S, Wt>(self.scenario, limits)
     }
     fn report(&self, end: RunEnd) -> Report {
         self.world.report(end)
@@ -702,7 +859,7 @@ struct AsyncRun<'e, 'r, W, B, E> {
     world: &'r W,
     reactor: &'r Reactor<B>,
     executor: &'e E,
-    max_rounds: u64,
+    limits: Limits,
 }
 
 impl<'r, W: World, B: Backend, E> Run for AsyncRun<'_, 'r, W, B, E>
@@ -710,12 +867,24 @@ where
     E: executor::RunTasks<AsyncStream<'r, B>>,
 {
     fn reset(&mut self) {
+        if self.limits.serving {
+            // A panic unwound out of the last serve: an empty run drops the tasks it left,
+            // whose streams deregister (the world's reset then closes them).
+            self.executor.run(async {}, self.reactor, 0);
+            self.limits.serving = false;
+        }
         self.world.reset();
         self.reactor.reset();
     }
     fn serve(&mut self) -> RunEnd {
         let root = accept_loop(self.reactor, self.executor);
-        self.executor.run(root, self.reactor, self.max_rounds)
+        let world = self.world;
+        let progress = || world.progress();
+        let limits = self.limits.reading(&progress);
+        self.limits.serving = true;
+        let end = self.executor.run(root, self.reactor, limits);
+        self.limits.serving = false;
+        end
     }
     fn report(&self, end: RunEnd) -> Report {
         self.world.report(end)
@@ -744,12 +913,13 @@ async fn accept_loop<'r, B: Backend, E: Spawn<AsyncStream<'r, B>>>(
     }
 }
 
-/// One connection's task: the scenario's async fn, then its outcome.
-async fn connection_task<'r, S: Scenario, B: Backend>(
+/// One connection's task: the scenario's async fn (watched by `Wt` or not), then its outcome.
+async fn connection_task<'r, S: Scenario, B: Backend, Wt: Watch>(
     scenario: &S,
     mut stream: AsyncStream<'r, B>,
 ) {
-    let result = scenario.serve(&mut stream).await;
+    let conn = stream.conn();
+    let result = Wt::serve(scenario, &mut stream, conn).await;
     stream.close(result); // deregisters, then closes with the result, as the driver does
 }
 

@@ -3,7 +3,13 @@
 //! in its own binary, so that no other test opens descriptors while it counts them.
 #![cfg(not(miri))]
 
+mod common;
+mod panicking;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::Ordering;
+
+use panicking::{ARMED, PanicsOnTwo};
 
 use twinbench::handwritten::HandwrittenEcho;
 use twinbench::kernel::SetupError;
@@ -49,6 +55,17 @@ fn limits_are_refused_before_the_run_and_no_path_leaks_a_descriptor() {
                 )
             }));
             assert!(panicked.is_err());
+            // A panic in the scenario's code: a run error, and a prepared run reused after it.
+            let config = kernel(variant, kind);
+            let error = run(&PanicsOnTwo::<false>, &config).unwrap_err();
+            assert!(matches!(error, RunError::Panicked { .. }), "{error}");
+            prepare::<_, NoTrace, _>(&PanicsOnTwo::<true>, &config, |prepared| {
+                ARMED.store(true, Ordering::Relaxed);
+                let _ = catch_unwind(AssertUnwindSafe(|| prepared.run()));
+                let end = prepared.run();
+                assert!(prepared.report(end).all_ok(), "{kind:?} {variant}");
+            })
+            .unwrap();
             assert_eq!(
                 open_fds(),
                 before,

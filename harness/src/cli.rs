@@ -47,6 +47,11 @@ const SCALING_CONNECTIONS: [usize; 5] = [1, 16, 256, 4_096, 65_536];
 /// code; each connection's network is independent of the others'.
 const CHECK_CONNECTIONS: usize = 1024;
 
+/// The check's runs are under twinbench's watchdog: a scenario whose code never returns from a
+/// resume ends the process (status 3) with a message naming scenario, variant and connection,
+/// rather than hanging `cargo run`.
+const CHECK_WATCHDOG: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Output format of the table.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -282,6 +287,7 @@ fn check(
     twinbench::check::Differential::new(scenario)
         .connections(connections.min(CHECK_CONNECTIONS))
         .io(options.io)
+        .watchdog(CHECK_WATCHDOG)
         .check(NetModel::Seed)
         .map_err(|divergence| divergence.to_string())?;
     let reports = options
@@ -289,7 +295,7 @@ fn check(
         .iter()
         .map(|&variant| {
             scenario
-                .run(&config(options, variant))
+                .run(&config(options, variant).watchdog(CHECK_WATCHDOG))
                 .map(|r| (variant, r))
                 .map_err(|e| format!("{variant}: {e}"))
         })

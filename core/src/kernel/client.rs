@@ -72,6 +72,12 @@ impl<T: Tracer> ClientSide<T> {
         }
     }
 
+    /// How far this client has got, for stall detection: request bytes sent and expected reply
+    /// bytes received (bytes past the expectation are not progress).
+    pub fn progress(&self) -> u64 {
+        (self.sent.get() + self.received.get().min(self.client.expect.len())) as u64
+    }
+
     /// Back to the start, for a new socket `fd`.
     pub fn restart(&self, fd: c_int) {
         self.fd.set(fd);

@@ -363,6 +363,16 @@ impl<T: Tracer> Kernel<T> {
         }
     }
 
+    /// The serve's progress so far, as the fake network's
+    /// ([`Network::progress`](crate::net::Network::progress)): connections accepted and ended,
+    /// request bytes the clients sent, expected reply bytes they received. Once per stall
+    /// window, never per operation.
+    pub fn progress(&self) -> u64 {
+        let ended = self.ends.iter().filter(|end| end.get().is_some()).count();
+        let clients: u64 = self.clients.iter().map(ClientSide::progress).sum();
+        (self.accepted.get() + ended) as u64 + clients
+    }
+
     /// The counts of the last run.
     pub fn counts(&self) -> Counts {
         let c = &self.counters;

@@ -27,6 +27,7 @@ mod arena;
 mod fault;
 mod hash;
 mod model;
+mod progress;
 mod syscall;
 
 pub use self::fault::{Fault, Faults};

@@ -277,6 +277,7 @@ impl<'r, B: Backend> AsyncStream<'r, B> {
 
 impl<B: Backend> Drop for AsyncStream<'_, B> {
     fn drop(&mut self) {
+        crate::unwind::unwinding(self.stream.conn()); // names a panicking connection
         self.reactor
             .deregister(&self.stream, conn_token(self.stream.conn()));
     }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
 use super::{RunTasks, Spawn, Turn};
-use crate::round::RunEnd;
+use crate::round::{RoundCount, RoundLimits, RunEnd};
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;
@@ -183,7 +183,13 @@ where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
 {
-    fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
+    fn run<'l, R: Future<Output = ()>>(
+        &self,
+        root: R,
+        mut turn: impl Turn,
+        limits: impl Into<RoundLimits<'l>>,
+    ) -> RunEnd {
+        let mut limits = limits.into();
         assert!(
             !self.running.replace(true),
             "twinbench: Executor::run is not re-entrant"
@@ -206,7 +212,7 @@ where
         let root_as_waker = Waker::from(Arc::clone(&root_waker));
         let mut root_done = false;
         self.local.ready.borrow_mut().push_back(ROOT);
-        let mut rounds = 0;
+        let mut rounds = RoundCount::default();
         let stalled = loop {
             loop {
                 let Some(id) = self.local.ready.borrow_mut().pop_front() else {
@@ -247,10 +253,9 @@ where
             if root_done && self.live.get() == 0 {
                 break false;
             }
-            if rounds == max_rounds {
+            if rounds.end_of_round(&mut limits) {
                 break true;
             }
-            rounds += 1;
             turn.turn(super::wake_stored);
             let mut deferred = self.local.deferred.borrow_mut();
             if !deferred.is_empty() {
@@ -271,7 +276,7 @@ where
         }
         self.local.ready.borrow_mut().clear();
         self.local.deferred.borrow_mut().clear();
-        RunEnd { rounds, stalled }
+        rounds.end(stalled)
     }
 }
 

@@ -30,7 +30,7 @@ pub mod boxed;
 pub mod external;
 pub mod noalloc;
 
-use crate::round::RunEnd;
+use crate::round::{RoundLimits, RunEnd};
 
 /// Spawning a connection task from its argument (the accepted stream).
 pub trait Spawn<A> {
@@ -41,9 +41,14 @@ pub trait Spawn<A> {
 /// Running a root task (the accept loop) and every task it spawns.
 pub trait RunTasks<A>: Spawn<A> {
     /// Polls `root` and the spawned tasks round by round, turning `turn` (the reactor) between
-    /// rounds, until every task has finished or `max_rounds` turns were made. Tasks unfinished
-    /// then are dropped in spawn order, then `root`.
-    fn run<R: Future<Output = ()>>(&self, root: R, turn: impl Turn, max_rounds: u64) -> RunEnd;
+    /// rounds, until every task has finished or the round `limits` give up (a `u64`: at most
+    /// that many turns). Tasks unfinished then are dropped in spawn order, then `root`.
+    fn run<'l, R: Future<Output = ()>>(
+        &self,
+        root: R,
+        turn: impl Turn,
+        limits: impl Into<RoundLimits<'l>>,
+    ) -> RunEnd;
 }
 
 /// The reactor's side of a run: what the executor calls between rounds.

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Wake;
 
 use super::{RunTasks, Spawn, Turn, wake_stored};
-use crate::round::RunEnd;
+use crate::round::{RoundCount, RoundLimits, RunEnd};
 
 #[cfg(feature = "futures")]
 pub mod futures;
@@ -157,7 +157,13 @@ where
     F: Future<Output = ()>,
     X: LocalRuntime<Live<F>>,
 {
-    fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
+    fn run<'l, R: Future<Output = ()>>(
+        &self,
+        root: R,
+        mut turn: impl Turn,
+        limits: impl Into<RoundLimits<'l>>,
+    ) -> RunEnd {
+        let mut limits = limits.into();
         assert!(
             !self.running.replace(true),
             "twinbench: Rounds::run is not re-entrant"
@@ -175,7 +181,7 @@ where
         self.root_woken.0.store(true, Ordering::Relaxed);
         let end = self.runtime.scope(|| {
             let mut root_done = false;
-            let mut rounds = 0;
+            let mut rounds = RoundCount::default();
             let stalled = loop {
                 if !root_done && self.root_woken.0.swap(false, Ordering::Relaxed) {
                     let mut cx = Context::from_waker(&self.root_waker);
@@ -185,13 +191,12 @@ where
                 if root_done && LIVE.get() == 0 {
                     break false;
                 }
-                if rounds == max_rounds {
+                if rounds.end_of_round(&mut limits) {
                     break true;
                 }
-                rounds += 1;
                 turn.turn(wake_stored);
             };
-            RunEnd { rounds, stalled }
+            rounds.end(stalled)
         });
         self.running.set(false);
         if end.stalled {

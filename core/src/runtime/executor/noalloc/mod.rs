@@ -76,7 +76,7 @@ use core::task::{Context, Waker};
 use self::queue::{DROPPING, Header, QUEUED, Queue, ROOT, SPAWNED, Shared, current_thread};
 use self::waker::{ROOT_VTABLE, VTABLE, borrowed_waker};
 use super::{RunTasks, Spawn, Turn, wake_stored};
-use crate::round::RunEnd;
+use crate::round::{RoundCount, RoundLimits, RunEnd};
 
 /// One slot: a header and room for one future, initialised exactly when the header's state
 /// has `SPAWNED`. The header comes first (`repr(C)`), so a header pointer is a slot pointer.
@@ -299,7 +299,13 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
 }
 
 impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
-    fn run<R: Future<Output = ()>>(&self, root: R, mut turn: impl Turn, max_rounds: u64) -> RunEnd {
+    fn run<'l, R: Future<Output = ()>>(
+        &self,
+        root: R,
+        mut turn: impl Turn,
+        limits: impl Into<RoundLimits<'l>>,
+    ) -> RunEnd {
+        let mut limits = limits.into();
         let shared = self.shared();
         assert!(
             !shared.running.replace(true),
@@ -320,7 +326,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
             shared.root.state.set(SPAWNED);
             shared.root_woken.set(true);
             let root_waker = borrowed_waker(&shared.root, &ROOT_VTABLE);
-            let mut rounds = 0;
+            let mut rounds = RoundCount::default();
             let stalled = loop {
                 shared.polling.set(true);
                 if shared.root_woken.replace(false) && !root_done {
@@ -337,10 +343,9 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
                 if root_done && self.live.get() == 0 {
                     break false;
                 }
-                if rounds == max_rounds {
+                if rounds.end_of_round(&mut limits) {
                     break true;
                 }
-                rounds += 1;
                 turn.turn(|waker| self.wake_from_reactor(waker));
                 shared.ready.append(&shared.deferred);
             };
@@ -355,7 +360,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
                 }
             }
             shared.root.state.set(0);
-            RunEnd { rounds, stalled }
+            rounds.end(stalled)
             // `root` is dropped here, after the tasks it spawned, as the driver deregisters the
             // listener last.
         };
