@@ -33,14 +33,11 @@ pub(crate) struct Bytes {
 }
 
 // SAFETY: `Bytes` points at bytes that are never written while it exists (see `Bytes::get`); it
-// is as shareable and as sendable as the `&[u8]` it stands for.
+// is as sendable as the `&[u8]` it stands for, so a `Network` stays `Send`. (Not `Sync`: nothing
+// shares a network between threads.)
 unsafe impl Send for Bytes {}
-// SAFETY: as above.
-unsafe impl Sync for Bytes {}
 // SAFETY: the block is owned by the arena, and never written after it is built.
 unsafe impl Send for Arena {}
-// SAFETY: as above.
-unsafe impl Sync for Arena {}
 
 impl Bytes {
     /// The bytes.
