@@ -49,6 +49,7 @@
 
 pub mod alloc;
 pub mod any;
+mod binding;
 pub mod check;
 pub mod conn;
 pub mod driver;
@@ -87,6 +88,7 @@ pub mod prelude {
 /// part of the documented API, and free to change with the macro.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::binding::Binding;
     pub use crate::scenario::{ClientBytes, Delimiter, exchanges_for_conn};
 }
 

@@ -31,7 +31,7 @@ const _: () = {
             GreeterMachine {
                 state: GreeterState::Start,
                 buf: ::twinbench::RecvBuf::new(),
-                greeting: ::core::default::Default::default(),
+                greeting: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -78,7 +78,10 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<32>,
         /// From `let greeting: String = format!("hello {}\n", conn());` (line 15).
-        greeting: String,
+        greeting: ::twinbench::__private::Binding<
+            String,
+            { ::core::mem::needs_drop::<String>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -103,7 +106,8 @@ const _: () = {
             loop {
                 match self.state {
                     GreeterState::Start => {
-                        self.greeting = format!("hello {}\n", (io).conn());
+                        let greeting: String = format!("hello {}\n", (io).conn());
+                        self.greeting.set(greeting);
                         self.state = GreeterState::ReadUntil;
                     }
                     GreeterState::ReadUntil => {
@@ -120,7 +124,8 @@ const _: () = {
                         }
                     }
                     GreeterState::WriteGreeting => {
-                        let bytes: &[u8] = self.greeting.as_bytes();
+                        let greeting = unsafe { self.greeting.get_mut() };
+                        let bytes: &[u8] = (greeting).0.as_bytes();
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(

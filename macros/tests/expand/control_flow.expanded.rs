@@ -34,14 +34,14 @@ const _: () = {
             ControlFlowMachine {
                 state: ControlFlowState::ReadUntilSemicolon,
                 buf: ::twinbench::RecvBuf::new(),
-                end: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
                 range: ::core::ops::RangeInclusive::new(1, 0),
                 i: 0,
-                digit: ::core::default::Default::default(),
-                n: ::core::default::Default::default(),
-                n_2: ::core::default::Default::default(),
-                sum: ::core::default::Default::default(),
-                left: ::core::default::Default::default(),
+                digit: ::twinbench::__private::Binding::new(),
+                n: ::twinbench::__private::Binding::new(),
+                n_2: ::twinbench::__private::Binding::new(),
+                sum: ::twinbench::__private::Binding::new(),
+                left: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -138,21 +138,39 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<32>,
         /// From `let end: usize = read_until(SEMICOLON);` (line 15).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// The iterations left of `for i in 0..=3` (line 30).
         range: ::core::ops::RangeInclusive<usize>,
         /// The variable of `for i in 0..=3` (line 30).
         i: usize,
         /// From `let digit: u8 = b'0' + i as u8;` (line 31).
-        digit: u8,
+        digit: ::twinbench::__private::Binding<
+            u8,
+            { ::core::mem::needs_drop::<u8>() as ::core::primitive::usize },
+        >,
         /// From `let mut n: usize = 3;` (line 34).
-        n: usize,
+        n: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// From `let n: u64 = 7;` (line 40).
-        n_2: u64,
+        n_2: ::twinbench::__private::Binding<
+            u64,
+            { ::core::mem::needs_drop::<u64>() as ::core::primitive::usize },
+        >,
         /// From `let mut sum: u64 = 0;` (line 41).
-        sum: u64,
+        sum: ::twinbench::__private::Binding<
+            u64,
+            { ::core::mem::needs_drop::<u64>() as ::core::primitive::usize },
+        >,
         /// From `let mut left: usize = 3;` (line 45).
-        left: usize,
+        left: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -194,16 +212,16 @@ const _: () = {
                             )
                         {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
-                                if &self.buf.filled()[..self.end] == b"quit;" {
-                                    self.buf.consume(self.end);
+                                let end = self.end.set(found);
+                                if &self.buf.filled()[..(end).0] == b"quit;" {
+                                    self.buf.consume((end).0);
                                     self.state = ControlFlowState::Write2;
-                                } else if &self.buf.filled()[..self.end] == b"yield;" {
+                                } else if &self.buf.filled()[..(end).0] == b"yield;" {
                                     io.defer();
                                     self.state = ControlFlowState::Yield;
                                     return ::core::task::Poll::Pending;
-                                } else if &self.buf.filled()[..self.end] == b"skip;" {
-                                    self.buf.consume(self.end);
+                                } else if &self.buf.filled()[..(end).0] == b"skip;" {
+                                    self.buf.consume((end).0);
                                     self.state = ControlFlowState::ReadUntilSemicolon;
                                 } else {
                                     self.state = ControlFlowState::Write;
@@ -218,11 +236,13 @@ const _: () = {
                         }
                     }
                     ControlFlowState::Yield => {
-                        self.buf.consume(self.end);
+                        let end = unsafe { self.end.get_mut() };
+                        self.buf.consume((end).0);
                         self.state = ControlFlowState::ReadUntilSemicolon;
                     }
                     ControlFlowState::Write => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -230,7 +250,7 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = ControlFlowState::ReadUntilSemicolon;
                     }
                     ControlFlowState::Write2 => {
@@ -246,17 +266,20 @@ const _: () = {
                         match self.range.next() {
                             ::core::option::Option::Some(value) => {
                                 self.i = value;
-                                self.digit = b'0' + self.i as u8;
+                                let digit: u8 = b'0' + self.i as u8;
+                                self.digit.set(digit);
                                 self.state = ControlFlowState::Write3;
                             }
                             ::core::option::Option::None => {
-                                self.n = 3;
+                                let n_binding: usize = 3;
+                                self.n.set(n_binding);
                                 self.state = ControlFlowState::While;
                             }
                         }
                     }
                     ControlFlowState::Write3 => {
-                        let bytes: &[u8] = &[self.digit];
+                        let digit = unsafe { self.digit.get_mut() };
+                        let bytes: &[u8] = &[(digit).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -267,29 +290,36 @@ const _: () = {
                         match self.range.next() {
                             ::core::option::Option::Some(value) => {
                                 self.i = value;
-                                self.digit = b'0' + self.i as u8;
+                                let digit: u8 = b'0' + self.i as u8;
+                                self.digit.set(digit);
                                 self.state = ControlFlowState::Write3;
                             }
                             ::core::option::Option::None => {
-                                self.n = 3;
+                                let n_binding: usize = 3;
+                                self.n.set(n_binding);
                                 self.state = ControlFlowState::While;
                             }
                         }
                     }
                     ControlFlowState::While => {
-                        if self.n > 0 {
+                        let n_binding = unsafe { self.n.get_mut() };
+                        if (n_binding).0 > 0 {
                             self.state = ControlFlowState::ReadExact;
                         } else {
-                            self.n_2 = 7;
-                            self.sum = 0;
-                            for k in 0..self.n_2 as usize {
-                                self.sum += k as u64;
+                            let n_2: u64 = 7;
+                            let n_2 = self.n_2.set(n_2);
+                            let sum: u64 = 0;
+                            let sum = self.sum.set(sum);
+                            for k in 0..(n_2).0 as usize {
+                                (sum).0 += k as u64;
                             }
-                            self.left = 3;
+                            let left: usize = 3;
+                            self.left.set(left);
                             self.state = ControlFlowState::Loop;
                         }
                     }
                     ControlFlowState::ReadExact => {
+                        let n_binding = unsafe { self.n.get_mut() };
                         if self.buf.len() < 1 {
                             let n = ::core::task::ready!(
                                 io.poll_read(self.buf.spare_mut() ?)
@@ -297,18 +327,19 @@ const _: () = {
                             self.buf.filled_by(n);
                         } else {
                             self.buf.consume(1);
-                            self.n -= 1;
+                            (n_binding).0 -= 1;
                             self.state = ControlFlowState::While;
                         }
                     }
                     ControlFlowState::Loop => {
-                        if self.left == 0 {
+                        let left = unsafe { self.left.get_mut() };
+                        if (left).0 == 0 {
                             return ::core::task::Poll::Ready(
                                 ::core::result::Result::Ok(()),
                             );
                         } else {
-                            self.left -= 1;
-                            if self.left.is_multiple_of(2) {
+                            (left).0 -= 1;
+                            if (left).0.is_multiple_of(2) {
                                 self.state = ControlFlowState::Write4;
                             } else {
                                 self.state = ControlFlowState::Loop;

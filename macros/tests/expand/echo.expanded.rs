@@ -31,7 +31,7 @@ const _: () = {
             EchoMachine {
                 state: EchoState::ReadUntil,
                 buf: ::twinbench::RecvBuf::new(),
-                end: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -72,7 +72,10 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<128>,
         /// From `let end: usize = read_until(b'\n');` (line 9).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -95,7 +98,7 @@ const _: () = {
                     EchoState::ReadUntil => {
                         match self.buf.find(b"\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
+                                self.end.set(found);
                                 self.state = EchoState::Write;
                             }
                             ::core::option::Option::None => {
@@ -107,7 +110,8 @@ const _: () = {
                         }
                     }
                     EchoState::Write => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(

@@ -31,7 +31,7 @@ const _: () = {
             JumpsMachine {
                 state: JumpsState::ReadUntil,
                 buf: ::twinbench::RecvBuf::new(),
-                end: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -105,7 +105,10 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<64>,
         /// From `let mut end: usize = read_until(b"\r\n");` (line 13).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -136,7 +139,7 @@ const _: () = {
                     JumpsState::ReadUntil => {
                         match self.buf.find(b"\r\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
+                                self.end.set(found);
                                 self.state = JumpsState::While;
                             }
                             ::core::option::Option::None => {
@@ -148,26 +151,28 @@ const _: () = {
                         }
                     }
                     JumpsState::While => {
-                        if self.end > 2 {
-                            if &self.buf.filled()[..self.end] == b"QUIT\r\n" {
+                        let end = unsafe { self.end.get_mut() };
+                        if (end).0 > 2 {
+                            if &self.buf.filled()[..(end).0] == b"QUIT\r\n" {
                                 return ::core::task::Poll::Ready(
                                     ::core::result::Result::Ok(()),
                                 );
-                            } else if &self.buf.filled()[..self.end] == b"SKIP\r\n" {
-                                self.buf.consume(self.end);
+                            } else if &self.buf.filled()[..(end).0] == b"SKIP\r\n" {
+                                self.buf.consume((end).0);
                                 self.state = JumpsState::ReadUntil;
-                            } else if &self.buf.filled()[..self.end] == b"STOP\r\n" {
+                            } else if &self.buf.filled()[..(end).0] == b"STOP\r\n" {
                                 self.state = JumpsState::Write3;
                             } else {
                                 self.state = JumpsState::Write;
                             }
                         } else {
-                            self.buf.consume(self.end);
+                            self.buf.consume((end).0);
                             self.state = JumpsState::Write2;
                         }
                     }
                     JumpsState::Write => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -175,13 +180,14 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = JumpsState::ReadUntil2;
                     }
                     JumpsState::ReadUntil2 => {
+                        let end = unsafe { self.end.get_mut() };
                         match self.buf.find(b"\r\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
+                                (end).0 = found;
                                 self.state = JumpsState::While;
                             }
                             ::core::option::Option::None => {

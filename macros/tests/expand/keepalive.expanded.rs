@@ -38,7 +38,7 @@ const _: () = {
                 state: KeepaliveState::Start,
                 buf: ::twinbench::RecvBuf::new(),
                 range: 0..0,
-                end: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -84,7 +84,10 @@ const _: () = {
         /// The iterations left of `for _ in 0..4` (line 9).
         range: ::core::ops::Range<usize>,
         /// From `let end: usize = read_until(b'\n');` (line 10).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -122,7 +125,7 @@ const _: () = {
                     KeepaliveState::ReadUntil => {
                         match self.buf.find(b"\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
+                                self.end.set(found);
                                 self.state = KeepaliveState::Write;
                             }
                             ::core::option::Option::None => {
@@ -134,7 +137,8 @@ const _: () = {
                         }
                     }
                     KeepaliveState::Write => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -142,7 +146,7 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         match self.range.next() {
                             ::core::option::Option::Some(_) => {
                                 self.state = KeepaliveState::ReadUntil;

@@ -34,13 +34,13 @@ const _: () = {
             MatchingMachine {
                 state: MatchingState::ReadUntil,
                 buf: ::twinbench::RecvBuf::new(),
-                end: ::core::default::Default::default(),
-                key: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
+                key: ::twinbench::__private::Binding::new(),
                 held: ::std::vec::Vec::new(),
-                end_2: ::core::default::Default::default(),
-                len: ::core::default::Default::default(),
+                end_2: ::twinbench::__private::Binding::new(),
+                len: ::twinbench::__private::Binding::new(),
                 len_2: 0,
-                left: ::core::default::Default::default(),
+                left: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -165,19 +165,34 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<64>,
         /// From `let end: usize = read_until(b"\r\n");` (line 16).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// From `let key: Vec<u8> = key.to_vec();` (line 21).
-        key: Vec<u8>,
+        key: ::twinbench::__private::Binding<
+            Vec<u8>,
+            { ::core::mem::needs_drop::<Vec<u8>>() as ::core::primitive::usize },
+        >,
         /// What a computed step argument holds across a wait: the delimiter, or the unwritten rest of a reply whose write would block (the machine cannot name the argument's own type). Empty at other times.
         held: ::std::vec::Vec<u8>,
         /// From `let end: usize = read_until(b"\r\n");` (line 28).
-        end_2: usize,
+        end_2: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// From `let len: usize = len;` (line 32).
-        len: usize,
+        len: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// The length `read_exact(len);` (line 34) waits for, evaluated where the step begins.
         len_2: usize,
         /// From `let mut left: usize = len;` (line 39).
-        left: usize,
+        left: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -216,8 +231,8 @@ const _: () = {
                     MatchingState::ReadUntil => {
                         match self.buf.find(b"\r\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
-                                match &self.buf.filled()[..self.end - 2] {
+                                let end = self.end.set(found);
+                                match &self.buf.filled()[..(end).0 - 2] {
                                     b"QUIT" => {
                                         return ::core::task::Poll::Ready(
                                             ::core::result::Result::Ok(()),
@@ -227,7 +242,8 @@ const _: () = {
                                         self.state = MatchingState::Write;
                                     }
                                     [b'G', b'E', b'T', b' ', key @ ..] if !key.is_empty() => {
-                                        self.key = key.to_vec();
+                                        let key: Vec<u8> = key.to_vec();
+                                        self.key.set(key);
                                         self.state = MatchingState::Write2;
                                     }
                                     line => {
@@ -260,6 +276,7 @@ const _: () = {
                         }
                     }
                     MatchingState::Write => {
+                        let end = unsafe { self.end.get_mut() };
                         let bytes: &[u8] = b"+PONG\r\n";
                         while self.written < bytes.len() {
                             self.written
@@ -268,7 +285,7 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = MatchingState::ReadUntil2;
                     }
                     MatchingState::Write2 => {
@@ -283,7 +300,9 @@ const _: () = {
                         self.state = MatchingState::WriteKey;
                     }
                     MatchingState::WriteKey => {
-                        let bytes: &[u8] = &self.key;
+                        let end = unsafe { self.end.get_mut() };
+                        let key = unsafe { self.key.get_mut() };
+                        let bytes: &[u8] = &(key).0;
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -291,10 +310,11 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = MatchingState::ReadUntil2;
                     }
                     MatchingState::WriteLine => {
+                        let end = unsafe { self.end.get_mut() };
                         let bytes: &[u8] = &self.held;
                         while self.written < bytes.len() {
                             self.written
@@ -304,18 +324,19 @@ const _: () = {
                         }
                         self.held.clear();
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = MatchingState::ReadUntil2;
                     }
                     MatchingState::ReadUntil2 => {
                         match self.buf.find(b"\r\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end_2 = found;
-                                match parse_len(&self.buf.filled()[..self.end_2]) {
+                                let end_2 = self.end_2.set(found);
+                                match parse_len(&self.buf.filled()[..(end_2).0]) {
                                     Some(len) => {
-                                        self.len = len;
-                                        self.buf.consume(self.end_2);
-                                        self.len_2 = self.len;
+                                        let len_binding: usize = len;
+                                        let len_binding = self.len.set(len_binding);
+                                        self.buf.consume((end_2).0);
+                                        self.len_2 = (len_binding).0;
                                         self.state = MatchingState::ReadExactLen;
                                     }
                                     _ => {
@@ -334,13 +355,14 @@ const _: () = {
                         }
                     }
                     MatchingState::ReadExactLen => {
+                        let len_binding = unsafe { self.len.get_mut() };
                         if self.buf.len() < self.len_2 {
                             let n = ::core::task::ready!(
                                 io.poll_read(self.buf.spare_mut() ?)
                             )?;
                             self.buf.filled_by(n);
                         } else {
-                            match &self.buf.filled()[..self.len] {
+                            match &self.buf.filled()[..(len_binding).0] {
                                 [b'x', ..] => {
                                     self.state = MatchingState::Write3;
                                 }
@@ -362,7 +384,8 @@ const _: () = {
                         self.state = MatchingState::Write4;
                     }
                     MatchingState::Write4 => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.len];
+                        let len_binding = unsafe { self.len.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(len_binding).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -370,10 +393,11 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.left = self.len;
-                        match self.left.checked_sub(1) {
+                        let left: usize = (len_binding).0;
+                        let left = self.left.set(left);
+                        match (left).0.checked_sub(1) {
                             Some(next) => {
-                                self.left = next;
+                                (left).0 = next;
                                 self.state = MatchingState::Write5;
                             }
                             _ => {
@@ -384,6 +408,7 @@ const _: () = {
                         }
                     }
                     MatchingState::Write5 => {
+                        let left = unsafe { self.left.get_mut() };
                         let bytes: &[u8] = b".";
                         while self.written < bytes.len() {
                             self.written
@@ -392,9 +417,9 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        match self.left.checked_sub(1) {
+                        match (left).0.checked_sub(1) {
                             Some(next) => {
-                                self.left = next;
+                                (left).0 = next;
                                 self.state = MatchingState::Write5;
                             }
                             _ => {

@@ -33,7 +33,7 @@ const _: () = {
                 buf: ::twinbench::RecvBuf::new(),
                 len: 0,
                 held: ::std::vec::Vec::new(),
-                end: ::core::default::Default::default(),
+                end: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -102,7 +102,10 @@ const _: () = {
         /// What a computed step argument holds across a wait: the delimiter, or the unwritten rest of a reply whose write would block (the machine cannot name the argument's own type). Empty at other times.
         held: ::std::vec::Vec<u8>,
         /// From `let end: usize = read_until(terminator());` (line 26).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -157,8 +160,8 @@ const _: () = {
                         match self.buf.find(&self.held) {
                             ::core::option::Option::Some(found) => {
                                 self.held.clear();
-                                self.end = found;
-                                match (reply(&self.buf.filled()[..self.end]).as_bytes()) {
+                                let end = self.end.set(found);
+                                match (reply(&self.buf.filled()[..(end).0]).as_bytes()) {
                                     bytes => {
                                         let bytes: &[u8] = bytes;
                                         let mut written = 0;
@@ -197,7 +200,8 @@ const _: () = {
                         self.state = StepArgumentsState::Write2;
                     }
                     StepArgumentsState::Write2 => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(

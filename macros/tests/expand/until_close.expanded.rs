@@ -28,8 +28,8 @@ const _: () = {
             UntilCloseMachine {
                 state: UntilCloseState::NextRequest,
                 buf: ::twinbench::RecvBuf::new(),
-                __twinbench_open: ::core::default::Default::default(),
-                end: ::core::default::Default::default(),
+                __twinbench_open: ::twinbench::__private::Binding::new(),
+                end: ::twinbench::__private::Binding::new(),
                 written: 0,
             }
         }
@@ -92,9 +92,15 @@ const _: () = {
         /// The connection's receive buffer: `buf` in the scenario is its unconsumed bytes.
         buf: ::twinbench::RecvBuf<32>,
         /// From `while next_request()` (line 12).
-        __twinbench_open: bool,
+        __twinbench_open: ::twinbench::__private::Binding<
+            bool,
+            { ::core::mem::needs_drop::<bool>() as ::core::primitive::usize },
+        >,
         /// From `let end: usize = read_until(b'\n');` (line 13).
-        end: usize,
+        end: ::twinbench::__private::Binding<
+            usize,
+            { ::core::mem::needs_drop::<usize>() as ::core::primitive::usize },
+        >,
         /// Bytes of the current `write(…)` written so far.
         written: usize,
     }
@@ -137,8 +143,8 @@ const _: () = {
                                 }
                             }
                         };
-                        self.__twinbench_open = found;
-                        if !self.__twinbench_open {
+                        let __twinbench_open = self.__twinbench_open.set(found);
+                        if !(__twinbench_open).0 {
                             return ::core::task::Poll::Ready(
                                 ::core::result::Result::Ok(()),
                             );
@@ -149,7 +155,7 @@ const _: () = {
                     UntilCloseState::ReadUntil => {
                         match self.buf.find(b"\n") {
                             ::core::option::Option::Some(found) => {
-                                self.end = found;
+                                self.end.set(found);
                                 self.state = UntilCloseState::Write;
                             }
                             ::core::option::Option::None => {
@@ -161,7 +167,8 @@ const _: () = {
                         }
                     }
                     UntilCloseState::Write => {
-                        let bytes: &[u8] = &self.buf.filled()[..self.end];
+                        let end = unsafe { self.end.get_mut() };
+                        let bytes: &[u8] = &self.buf.filled()[..(end).0];
                         while self.written < bytes.len() {
                             self.written
                                 += ::core::task::ready!(
@@ -169,7 +176,7 @@ const _: () = {
                                 )?;
                         }
                         self.written = 0;
-                        self.buf.consume(self.end);
+                        self.buf.consume((end).0);
                         self.state = UntilCloseState::NextRequest;
                     }
                 }

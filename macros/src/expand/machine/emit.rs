@@ -4,7 +4,10 @@
 //! Imports the stages before it (`fields`, `graph`, `plan`), `expand::plain`, the tree
 //! and `names`.
 
-use proc_macro2::{Ident, TokenStream};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
 use super::fields::{Field, Slot, Slots};
@@ -24,6 +27,13 @@ pub struct Emitter<'a> {
     pub bindings: &'a [Binding],
     pub names: &'a Names,
     pub idents: Idents,
+    /// While an arm is emitted: the bindings whose `let` (or step) the code being emitted
+    /// follows within the arm, on its path (their locals are declared there).
+    /// Each with whether the code after it used it.
+    pub declared: RefCell<Vec<(BindingId, bool)>>,
+    /// While an arm is emitted: the bindings it uses that no `let` within it declared first,
+    /// each re-borrowed once at the arm's top.
+    pub resumed: RefCell<BTreeSet<BindingId>>,
 }
 
 impl Emitter<'_> {
@@ -81,7 +91,7 @@ impl Emitter<'_> {
         });
         let arms = self.plan.names.iter().map(|(node, name)| {
             let body = self.arm(*node);
-            quote!(#state::#name => #body)
+            quote!(#state::#name => #body,)
         });
         let io = &self.idents.io;
         quote! {
@@ -182,8 +192,31 @@ impl Emitter<'_> {
         }
     }
 
-    /// The match arm of a state.
+    /// The match arm of a state: its code, after one re-borrow of each binding it uses from
+    /// an earlier state (`let end = unsafe { self.end.get_mut() };`). A binding in scope where
+    /// a state waits was set by its `let` before the machine entered the state (the async
+    /// twin, the same tree, passes rustc's definite-initialisation check).
     pub fn arm(&self, node: NodeId) -> TokenStream {
+        self.declared.borrow_mut().clear();
+        self.resumed.borrow_mut().clear();
+        let body = self.arm_code(node);
+        let resumed = std::mem::take(&mut *self.resumed.borrow_mut());
+        let reborrows = resumed.into_iter().map(|id| {
+            let Slot::Binding { field, local } = &self.slots.bindings[id] else {
+                unreachable!("only a `let`'s binding is re-borrowed")
+            };
+            // SAFETY (`Binding::get_mut`): the binding's `let` ran before this state (see
+            // above). The block is mixed-site: the unsafety is the macro's, not the user's.
+            let get = quote!(self.#field.get_mut());
+            let get = quote_spanned!(Span::mixed_site()=> unsafe { #get });
+            quote!(let #local = #get;)
+        });
+        quote!({ #(#reborrows)* #body })
+    }
+
+    /// The code of a state's arm, its statements (see [`arm`](Self::arm)). Code is rendered
+    /// in the order it runs, so that each use of a binding sees the `let`s before it.
+    fn arm_code(&self, node: NodeId) -> TokenStream {
         let Idents {
             io,
             n,
@@ -196,8 +229,7 @@ impl Emitter<'_> {
             self.buf.filled_by(#n);
         };
         let Node::Wait { stmt, next } = &self.graph.nodes[node] else {
-            let body = self.inline(node);
-            return quote!({ #body });
+            return self.inline(node);
         };
         let next = *next;
         let span = stmt.source.span;
@@ -214,20 +246,22 @@ impl Emitter<'_> {
                     None => self.delim(delim),
                 };
                 let release = held.as_ref().map(|held| quote!(self.#held.clear();));
-                let goto = self.goto(next);
-                let store = match (bind, assign) {
-                    (Some(bind), _) => Some(self.store(*bind, found)),
+                let found_arm = match (bind, assign) {
+                    (Some(bind), _) => {
+                        let then = self.set_then(*bind, Stored::Step(found), next);
+                        quote!(::core::option::Option::Some(#found) => { #release #then })
+                    }
                     (None, Some(target)) => {
                         let target = self.expr(target);
-                        Some(quote!(#target = #found;))
+                        let goto = self.goto(next);
+                        quote! {
+                            ::core::option::Option::Some(#found) => { #release #target = #found; #goto }
+                        }
                     }
-                    (None, None) => None,
-                };
-                let found_arm = match store {
-                    Some(store) => {
-                        quote!(::core::option::Option::Some(#found) => { #release #store #goto })
+                    (None, None) => {
+                        let goto = self.goto(next);
+                        quote!(::core::option::Option::Some(_) => { #release #goto })
                     }
-                    None => quote!(::core::option::Option::Some(_) => { #release #goto }),
                 };
                 quote! {
                     match self.buf.find(#delim) {
@@ -235,7 +269,7 @@ impl Emitter<'_> {
                         ::core::option::Option::None => {
                             #fill
                         }
-                    },
+                    }
                 }
             }
             StmtKind::ReadExact { len } => {
@@ -245,12 +279,10 @@ impl Emitter<'_> {
                 };
                 let goto = self.goto(next);
                 quote! {
-                    {
-                        if self.buf.len() < #len {
-                            #fill
-                        } else {
-                            #goto
-                        }
+                    if self.buf.len() < #len {
+                        #fill
+                    } else {
+                        #goto
                     }
                 }
             }
@@ -273,52 +305,45 @@ impl Emitter<'_> {
                 };
                 let goto = self.goto(next);
                 quote! {
-                    {
-                        #bind
-                        while self.written < #bytes.len() {
-                            self.written += ::core::task::ready!(#io.poll_write(&#bytes[self.written..]))?;
-                        }
-                        #release
-                        #reset
-                        #goto
+                    #bind
+                    while self.written < #bytes.len() {
+                        self.written += ::core::task::ready!(#io.poll_write(&#bytes[self.written..]))?;
                     }
+                    #release
+                    #reset
+                    #goto
                 }
             }
             StmtKind::NextRequest { bind } => {
-                let store = bind.map(|bind| self.store(bind, found));
-                let open = match bind {
-                    Some(_) => found.to_token_stream(),
-                    None => quote!(_),
+                let (open, then) = match bind {
+                    Some(bind) => (
+                        found.to_token_stream(),
+                        self.set_then(*bind, Stored::Step(found), next),
+                    ),
+                    None => (quote!(_), self.goto(next)),
                 };
-                let goto = self.goto(next);
                 // The peer closing with `buf` empty is the end of its requests, not an error.
                 quote! {
-                    {
-                        let #open = if !self.buf.is_empty() {
-                            true
-                        } else {
-                            match ::core::task::ready!(#io.poll_read(self.buf.spare_mut()?)) {
-                                ::core::result::Result::Ok(#n) => {
-                                    self.buf.filled_by(#n);
-                                    true
-                                }
-                                ::core::result::Result::Err(::twinbench::ConnError::UnexpectedEof) => false,
-                                ::core::result::Result::Err(error) => {
-                                    return ::core::task::Poll::Ready(::core::result::Result::Err(error));
-                                }
+                    let #open = if !self.buf.is_empty() {
+                        true
+                    } else {
+                        match ::core::task::ready!(#io.poll_read(self.buf.spare_mut()?)) {
+                            ::core::result::Result::Ok(#n) => {
+                                self.buf.filled_by(#n);
+                                true
                             }
-                        };
-                        #store
-                        #goto
-                    }
+                            ::core::result::Result::Err(::twinbench::ConnError::UnexpectedEof) => false,
+                            ::core::result::Result::Err(error) => {
+                                return ::core::task::Poll::Ready(::core::result::Result::Err(error));
+                            }
+                        }
+                    };
+                    #then
                 }
             }
             // Entering `Yield` deferred and returned `Pending` (see `goto`); resuming continues
             // at the next node, which may itself be a state (another wait).
-            _ => {
-                let body = self.goto(next);
-                quote!({ #body })
-            }
+            _ => self.goto(next),
         }
     }
 
@@ -431,6 +456,11 @@ impl Emitter<'_> {
                 }
                 Node::Nop { next, .. } => node = *next,
                 Node::Plain { stmt, next } => {
+                    if let StmtKind::Let { bind, init } = &stmt.kind {
+                        let init = self.expr(init);
+                        out.extend(self.set_then(*bind, Stored::User(init), *next));
+                        return out;
+                    }
                     out.extend(self.plain_stmt(stmt));
                     node = *next;
                 }
@@ -458,7 +488,8 @@ impl Emitter<'_> {
                         Some(var) => (quote!(#value), self.store(*var, value)),
                         None => (quote!(_), TokenStream::new()),
                     };
-                    let (body, after) = (self.goto(*body), self.goto(*after));
+                    let body = self.branch(*body);
+                    let after = self.branch(*after);
                     out.extend(quote! {
                         match self.#field.next() {
                             ::core::option::Option::Some(#pattern) => {
@@ -479,7 +510,7 @@ impl Emitter<'_> {
                     ..
                 } => {
                     let cond = self.expr(cond);
-                    let then = self.goto(*then);
+                    let then = self.branch(*then);
                     // The next arm of an `if` chain reads as `else if`.
                     let chained = self.plan.states[*otherwise].is_none()
                         && matches!(
@@ -489,7 +520,7 @@ impl Emitter<'_> {
                                 ..
                             }
                         );
-                    let otherwise = self.goto(*otherwise);
+                    let otherwise = self.branch(*otherwise);
                     let otherwise = if chained {
                         otherwise
                     } else {
@@ -514,7 +545,7 @@ impl Emitter<'_> {
                     let scrutinee = self.expr(scrutinee);
                     let arms = written.iter().zip(arms).map(|(arm, &entry)| {
                         let (pat, guard) = (&arm.pat, self.guard(arm));
-                        let body = self.goto(entry);
+                        let body = self.branch(entry);
                         quote!(#pat #guard => { #body })
                     });
                     out.extend(quote!(match #scrutinee { #(#arms)* }));
@@ -525,11 +556,62 @@ impl Emitter<'_> {
         }
     }
 
-    /// `self.end = found;`, spanned on the binding's type so a mismatch points there.
+    /// One branch of the code being inlined: what it declares stays in it.
+    fn branch(&self, node: NodeId) -> TokenStream {
+        let depth = self.declared.borrow().len();
+        let code = self.goto(node);
+        self.declared.borrow_mut().truncate(depth);
+        code
+    }
+
+    /// `self.i = value;`, a `for` loop's variable, spanned on the binding so a mismatch
+    /// points there.
     pub fn store(&self, bind: BindingId, value: &Ident) -> TokenStream {
         match &self.slots.bindings[bind] {
             Slot::Field(field) => quote_spanned!(field.span()=> self.#field = #value;),
-            Slot::Local => unreachable!("a read's binding is always a field"),
+            Slot::Binding { .. } | Slot::Local => unreachable!("a loop's variable is a field"),
+        }
+    }
+
+    /// A binding's `let` with `value` (`let end = self.end.set(found);`), followed by the code
+    /// at `next`, which may use it.
+    fn set_then(&self, bind: BindingId, value: Stored, next: NodeId) -> TokenStream {
+        self.declare(bind, value, |emitter| emitter.goto(next))
+    }
+
+    /// `let end = self.end.set(value);` followed by `rest`, rendered after it: the local only
+    /// if `rest` uses it.
+    fn declare(
+        &self,
+        bind: BindingId,
+        value: Stored,
+        rest: impl FnOnce(&Self) -> TokenStream,
+    ) -> TokenStream {
+        let Slot::Binding { field, local } = &self.slots.bindings[bind] else {
+            unreachable!("a `let`'s binding is a `Binding` field")
+        };
+        // A user's value is first a `let` of its own as the async twin writes it, so that a
+        // type mismatch is the same error in both, reported once.
+        let (typed, value) = match value {
+            Stored::Step(value) => (None, value.to_token_stream()),
+            Stored::User(value) => {
+                let ty = &self.bindings[bind].ty;
+                (
+                    Some(quote!(let #local: #ty = #value;)),
+                    local.to_token_stream(),
+                )
+            }
+        };
+        let index = self.declared.borrow().len();
+        self.declared.borrow_mut().push((bind, false));
+        let rest = rest(self);
+        let used = self.declared.borrow()[index].1;
+        self.declared.borrow_mut().truncate(index);
+        let set = quote_spanned!(field.span()=> self.#field.set(#value));
+        if used {
+            quote!(#typed let #local = #set; #rest)
+        } else {
+            quote!(#typed #set; #rest)
         }
     }
 
@@ -538,13 +620,7 @@ impl Emitter<'_> {
     /// `let` and `consume`, the rest through [`RenderPlain::plain`].
     pub fn plain_stmt(&self, stmt: &Stmt) -> TokenStream {
         match &stmt.kind {
-            StmtKind::Let { bind, init } => {
-                let init = self.expr(init);
-                let Slot::Field(field) = &self.slots.bindings[*bind] else {
-                    unreachable!("a `let` binding is always a field");
-                };
-                quote!(self.#field = #init;)
-            }
+            StmtKind::Let { .. } => unreachable!("a `let` is rendered with what follows it"),
             StmtKind::Consume { len } => {
                 let len = self.expr(len);
                 quote!(self.buf.consume(#len);)
@@ -556,6 +632,31 @@ impl Emitter<'_> {
             | StmtKind::NextRequest { .. } => unreachable!("a wait is never a plain statement"),
             _ => self.plain(stmt),
         }
+    }
+}
+
+/// The value a binding's `let` stores.
+enum Stored<'a> {
+    /// What a step found (`read_until`'s offset), an internal local.
+    Step(&'a Ident),
+    /// The user's expression.
+    User(TokenStream),
+}
+
+impl Emitter<'_> {
+    /// Plain statements, a `let` with those after it (see [`Emitter::declare`]).
+    fn stmts(&self, stmts: &[Stmt]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (index, stmt) in stmts.iter().enumerate() {
+            if let StmtKind::Let { bind, init } = &stmt.kind {
+                let init = self.expr(init);
+                let rest = &stmts[index + 1..];
+                out.extend(self.declare(*bind, Stored::User(init), |emitter| emitter.stmts(rest)));
+                return out;
+            }
+            out.extend(self.plain_stmt(stmt));
+        }
+        out
     }
 }
 
@@ -571,6 +672,18 @@ impl RenderPlain for Emitter<'_> {
                     quote_spanned!(span=> #io.conn())
                 }
                 HoleTarget::Binding(id) => match &self.slots.bindings[id] {
+                    Slot::Binding { local, .. } => {
+                        let mut declared = self.declared.borrow_mut();
+                        match declared.iter_mut().rev().find(|(bind, _)| *bind == id) {
+                            Some((_, used)) => *used = true,
+                            None => {
+                                self.resumed.borrow_mut().insert(id);
+                            }
+                        }
+                        // `(end).0`, a place (see `Value`), spanned on the user's token.
+                        let local = in_user_parens(local, span);
+                        quote_spanned!(span=> #local.0)
+                    }
                     Slot::Field(field) => {
                         let mut field = field.clone();
                         field.set_span(span);
@@ -583,11 +696,7 @@ impl RenderPlain for Emitter<'_> {
     }
 
     fn block(&self, block: &Block) -> TokenStream {
-        block
-            .stmts
-            .iter()
-            .map(|stmt| self.plain_stmt(stmt))
-            .collect()
+        self.stmts(&block.stmts)
     }
 
     fn bindings(&self) -> &[Binding] {

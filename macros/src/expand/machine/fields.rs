@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::Type;
 use syn::ext::IdentExt;
 
 use crate::expand::plain::first_span;
@@ -15,8 +14,12 @@ use crate::internals::validate::Checked;
 /// Where a binding lives in the machine.
 #[derive(Clone)]
 pub enum Slot {
-    /// A field of the machine: `self.end`.
+    /// A plain field of the machine, initialised at setup: `self.i`, a `for` loop's variable.
     Field(Ident),
+    /// A field holding a `let`'s value once the `let` runs (`__private::Binding`), and the
+    /// local that re-borrows it where it is used (`let end = self.end.set(found);`): the
+    /// user's code works on `(*end)`.
+    Binding { field: Ident, local: Ident },
     /// A local of one arm: the variable of a `for` loop without a wait inside.
     Local,
 }
@@ -80,9 +83,22 @@ impl Slots {
         let mut ident = self.name(&binding.ident.unraw().to_string());
         ident.set_span(binding.ident.span());
         let ty = &binding.ty;
-        let init = match binding.kind {
-            BindingKind::LoopVar => quote!(0),
-            _ => initial_value(ty),
+        let (slot, ty, init) = match binding.kind {
+            BindingKind::LoopVar => (Slot::Field(ident.clone()), ty.to_token_stream(), quote!(0)),
+            _ => {
+                let slot = Slot::Binding {
+                    field: ident.clone(),
+                    local: self.local(&ident),
+                };
+                // The drop flag's count, `needs_drop` as a number: no flag for plain data.
+                let ty = quote_spanned! {first_span(ty)=>
+                    ::twinbench::__private::Binding<
+                        #ty,
+                        { ::core::mem::needs_drop::<#ty>() as ::core::primitive::usize },
+                    >
+                };
+                (slot, ty, quote!(::twinbench::__private::Binding::new()))
+            }
         };
         let doc = match binding.kind {
             BindingKind::LoopVar => {
@@ -91,12 +107,27 @@ impl Slots {
             _ => format!("From {}.", binding.source.describe()),
         };
         self.fields.push(Field {
-            ident: ident.clone(),
-            ty: ty.to_token_stream(),
+            ident,
+            ty,
             init,
             doc,
         });
-        self.bindings[id] = Slot::Field(ident);
+        self.bindings[id] = slot;
+    }
+
+    /// The name of the local that re-borrows the binding in `field`: the field's own name,
+    /// unless it is one of the machine's internal locals ([`INTERNAL_LOCALS`]); mixed-site,
+    /// so the user's own names never resolve to it.
+    fn local(&mut self, field: &Ident) -> Ident {
+        let name = field.unraw().to_string();
+        let ident = if INTERNAL_LOCALS.contains(&name.as_str()) {
+            self.name(&format!("{name}_binding"))
+        } else {
+            field.clone()
+        };
+        let mut ident = ident;
+        ident.set_span(Span::mixed_site());
+        ident
     }
 
     /// The one `held` field, shared by every step with a computed argument (only one step
@@ -209,24 +240,11 @@ impl Slots {
     }
 }
 
-/// The value a binding's field holds before its `let` runs: `Default::default()`, built up
-/// through arrays (of any length, where `[T; N]: Default` stops at 32) and tuples. Setup only:
-/// no cost per resume.
-fn initial_value(ty: &Type) -> TokenStream {
-    match ty {
-        Type::Array(array) => {
-            let element = initial_value(&array.elem);
-            quote_spanned!(first_span(ty)=> ::core::array::from_fn(|_| #element))
-        }
-        Type::Tuple(tuple) if !tuple.elems.is_empty() => {
-            let elements = tuple.elems.iter().map(initial_value);
-            quote!((#(#elements,)*))
-        }
-        Type::Paren(paren) => initial_value(&paren.elem),
-        Type::Group(group) => initial_value(&group.elem),
-        _ => quote_spanned!(first_span(ty)=> ::core::default::Default::default()),
-    }
-}
+/// The names of the internal locals of `resume` ([`Idents`](crate::expand::plain::Idents)),
+/// which a binding's local must not shadow.
+const INTERNAL_LOCALS: [&str; 9] = [
+    "io", "buf", "n", "found", "bytes", "written", "delim", "len", "value",
+];
 
 /// A field named `name`: raw if it is a keyword (`r#type`).
 pub fn field_ident(name: &str) -> Ident {

@@ -31,6 +31,8 @@ mod fields;
 mod graph;
 mod plan;
 
+use std::cell::RefCell;
+
 use proc_macro2::TokenStream;
 
 use super::plain::Idents;
@@ -58,6 +60,8 @@ pub fn expand(checked: &Checked, names: &Names) -> Output {
         bindings: &checked.scenario.bindings,
         names,
         idents: Idents::new(),
+        declared: RefCell::default(),
+        resumed: RefCell::default(),
     };
     Output {
         items: emitter.items(checked),
