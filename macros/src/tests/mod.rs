@@ -37,6 +37,7 @@ pub const JUMPS: Example = expand_input!("jumps");
 pub const MATCHING: Example = expand_input!("matching");
 pub const UNTIL_CLOSE: Example = expand_input!("until_close");
 pub const CONN: Example = expand_input!("conn");
+pub const NO_DEFAULT: Example = expand_input!("no_default");
 
 pub const FRAMED: Example = Example {
     name: "framed",

@@ -7,8 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 use super::{
-    CONN, CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, ROUTED, STEP_ARGUMENTS,
-    UNTIL_CLOSE,
+    CONN, CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, NO_DEFAULT, ROUTED,
+    STEP_ARGUMENTS, UNTIL_CLOSE,
 };
 use crate::expand;
 
@@ -103,7 +103,7 @@ fn yields_into_waits() {
 ];
 
 /// The valid scenarios the corpus mutates (with the [`MORE`] below).
-const VALID: [&Example; 10] = [
+const VALID: [&Example; 11] = [
     &ECHO,
     &KEEPALIVE,
     &FRAMED,
@@ -114,6 +114,7 @@ const VALID: [&Example; 10] = [
     &MATCHING,
     &UNTIL_CLOSE,
     &CONN,
+    &NO_DEFAULT,
 ];
 
 /// Tokens the mutations insert.

@@ -1,14 +1,15 @@
 //! Expansion snapshots (pin-project's `tests/expand/`): what `#[scenario]` makes of each
 //! `macros/tests/expand/NAME.rs` (`echo`, `keepalive`, a control-flow scenario, computed
 //! step arguments, jumps, matching
-//! serving until the client closes, and `conn()`), formatted
+//! serving until the client closes, `conn()`, and bindings without `Default`), formatted
 //! with prettyplease, against the checked-in `NAME.expanded.rs` beside it.
 //! `UPDATE_EXPAND=1 cargo test` rewrites them.
 
 use std::path::PathBuf;
 
 use super::{
-    CONN, CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, STEP_ARGUMENTS, UNTIL_CLOSE,
+    CONN, CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, NO_DEFAULT, STEP_ARGUMENTS,
+    UNTIL_CLOSE,
 };
 use crate::expand;
 
@@ -84,4 +85,9 @@ fn until_close_expansion() {
 #[test]
 fn conn_expansion() {
     check_snapshot(&CONN);
+}
+
+#[test]
+fn no_default_expansion() {
+    check_snapshot(&NO_DEFAULT);
 }
