@@ -76,9 +76,10 @@ use proc_macro::TokenStream;
 ///   request stays `UnexpectedEof`). As `while next_request() { … }` it serves until the
 ///   client closes; as `let NAME: bool = next_request();` it gives the answer.
 /// - `let NAME: TYPE = EXPR;`: computation; `TYPE` is required (the binding is a field of the
-///   machine, so it does not borrow, and its type implements `Default` or is an array or
-///   tuple of such types, of any length; use a non-`Copy` binding by
-///   reference or `.clone()` it: a field cannot be moved out). Any other statement without a
+///   machine, so it does not borrow; its type needs no trait, no `Default`: the machine holds
+///   the value from the `let` on, in a slot the `let` writes, and drops it when the `let` runs
+///   again or the machine is dropped; use a non-`Copy` binding by reference or `.clone()` it:
+///   a field cannot be moved out). Any other statement without a
 ///   step is computation too. `buf` names the received, unconsumed bytes.
 /// - `if`/`else if`/`else`, `while`, `loop`, `for NAME in a..b` (or `a..=b`, ranges of `usize`),
 ///   `break`, `continue`, nested, with steps inside; loops may be labelled
