@@ -18,7 +18,7 @@ pub enum Slot {
     Field(Ident),
     /// A field holding a `let`'s value once the `let` runs (`__private::Binding`), and the
     /// local that re-borrows it where it is used (`let end = self.end.set(found);`): the
-    /// user's code works on `(*end)`.
+    /// user's code works on the place `(end).0`.
     Binding { field: Ident, local: Ident },
     /// A local of one arm: the variable of a `for` loop without a wait inside.
     Local,
