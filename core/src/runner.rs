@@ -622,9 +622,7 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
         }
         Variant::Async => {
             let reactor = Reactor::new(world.backend());
-            let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
-                connection_task::<S, _, Wt>(scenario, stream)
-            });
+            let executor = noalloc_tasks::<S, _, Wt>(scenario, reactor.connections());
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
@@ -635,8 +633,9 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
         Variant::AsyncBox => {
             let reactor = Reactor::new(world.backend());
             let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
-                Box::pin(connection_task::<S, _, Wt>(scenario, stream))
-                    as Pin<Box<dyn Future<Output = ()>>>
+                Box::pin(connection_task::<S, _, Wt, { Variant::AsyncBox as u8 }>(
+                    scenario, stream,
+                )) as Pin<Box<dyn Future<Output = ()>>>
             });
             f(&mut AsyncRun {
                 world,
@@ -648,7 +647,7 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
         Variant::AsyncBoxArc => {
             let reactor = Reactor::new(world.backend());
             let executor = executor::boxed::Executor::new(reactor.connections(), |stream| {
-                connection_task::<S, _, Wt>(scenario, stream)
+                connection_task::<S, _, Wt, { Variant::AsyncBoxArc as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -668,7 +667,7 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Tokio::new(), |stream| {
-                connection_task::<S, _, Wt>(scenario, stream)
+                connection_task::<S, _, Wt, { Variant::AsyncTokio as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -682,7 +681,7 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             use crate::runtime::executor::external::{Rounds, smol::Smol};
             let reactor = Reactor::new(world.backend());
             let executor = Rounds::new(Smol::new(), |stream| {
-                connection_task::<S, _, Wt>(scenario, stream)
+                connection_task::<S, _, Wt, { Variant::AsyncSmol as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -700,7 +699,7 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             // SAFETY: as for tokio above.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Futures::new(), |stream| {
-                connection_task::<S, _, Wt>(scenario, stream)
+                connection_task::<S, _, Wt, { Variant::AsyncFutures as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -716,6 +715,19 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
                 .expect("only feature-gated variants are missing");
             return Err(RunError::NotCompiled { variant, feature });
         }
+    })
+}
+
+/// The `async` variant's executor. Made here rather than in [`prepare_on`], so that the type
+/// of its closure, and so the executor's, does not depend on what the caller of `prepare_on`
+/// returns: one instantiation of `run` polls the tasks, the single caller that lets their
+/// `poll` be inlined into it, as the driver's `resume` is into its loop.
+fn noalloc_tasks<'a, 'r, S: Scenario, B: Backend + 'r, Wt: Watch>(
+    scenario: &'a S,
+    capacity: usize,
+) -> impl executor::RunTasks<AsyncStream<'r, B>> {
+    executor::noalloc::Executor::new(capacity, |stream| {
+        connection_task::<S, _, Wt, { Variant::Async as u8 }>(scenario, stream)
     })
 }
 
@@ -870,7 +882,7 @@ where
         if self.limits.serving {
             // A panic unwound out of the last serve: an empty run drops the tasks it left,
             // whose streams deregister (the world's reset then closes them).
-            self.executor.run(async {}, self.reactor, 0);
+            self.executor.abandon(self.reactor);
             self.limits.serving = false;
         }
         self.world.reset();
@@ -914,13 +926,49 @@ async fn accept_loop<'r, B: Backend, E: Spawn<AsyncStream<'r, B>>>(
 }
 
 /// One connection's task: the scenario's async fn (watched by `Wt` or not), then its outcome.
-async fn connection_task<'r, S: Scenario, B: Backend, Wt: Watch>(
+///
+/// `V` is the variant ([`Variant`] as `u8`): the scenario's future is polled on an I/O type of
+/// the variant's own ([`VariantIo`]), so that each variant's task and scenario future are an
+/// instantiation of their own, with one caller each, as the driver's `resume` is.
+async fn connection_task<'r, S: Scenario, B: Backend, Wt: Watch, const V: u8>(
     scenario: &S,
-    mut stream: AsyncStream<'r, B>,
+    stream: AsyncStream<'r, B>,
 ) {
     let conn = stream.conn();
-    let result = Wt::serve(scenario, &mut stream, conn).await;
-    stream.close(result); // deregisters, then closes with the result, as the driver does
+    let mut io = VariantIo::<_, V>(stream);
+    let result = Wt::serve(scenario, &mut io, conn).await;
+    io.0.close(result); // deregisters, then closes with the result, as the driver does
+}
+
+/// A connection's stream under a type of variant `V`'s own (see [`connection_task`]).
+#[repr(transparent)]
+struct VariantIo<C, const V: u8>(C);
+
+impl<C: AsyncIo, const V: u8> AsyncIo for VariantIo<C, V> {
+    #[inline]
+    fn conn(&self) -> usize {
+        self.0.conn()
+    }
+    #[inline]
+    fn poll_read(
+        &mut self,
+        cx: &mut core::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> core::task::Poll<Result<usize, ConnError>> {
+        self.0.poll_read(cx, buf)
+    }
+    #[inline]
+    fn poll_write(
+        &mut self,
+        cx: &mut core::task::Context<'_>,
+        buf: &[u8],
+    ) -> core::task::Poll<Result<usize, ConnError>> {
+        self.0.poll_write(cx, buf)
+    }
+    #[inline]
+    fn defer(&mut self, cx: &mut core::task::Context<'_>) {
+        self.0.defer(cx);
+    }
 }
 
 /// Size in bytes of `scenario`'s async fn future (what a no-alloc task slot holds, minus the

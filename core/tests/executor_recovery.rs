@@ -253,3 +253,51 @@ fn a_task_that_wakes_itself_while_being_dropped_is_ignored() {
     assert!(caught.is_err());
     drop(executor);
 }
+
+/// Counts its drops.
+struct CountDrops<'a>(&'a Cell<u32>);
+
+impl Drop for CountDrops<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// After a caught panic, `abandon` drops the task the panic left in its slot, once, without
+/// polling it; a run after it starts from empty slots. In both executors.
+fn abandon_drops_the_tasks_a_panic_left<E: RunTasks<u8>>(executor: &E, drops: &Cell<u32>) {
+    // Kind 0 parks (its waker never woken), kind 1 panics: kind 0 stays in its slot.
+    let _ = run_catching(executor, &[0, 1]);
+    // The panicking task's locals are dropped while unwinding; the parked task stays.
+    assert_eq!(drops.get(), 1, "the panic left the parked task in its slot");
+    let polls = POLLS.with(Cell::get);
+    executor.abandon(TurnFn(|| panic!("abandon turns no reactor")));
+    assert_eq!(drops.get(), 2, "abandon dropped the parked task");
+    assert_eq!(POLLS.with(Cell::get), polls, "abandon polled a task");
+    executor.abandon(TurnFn(|| ()));
+    assert_eq!(drops.get(), 2, "a second abandon drops nothing");
+    let end = executor.run(async {}, TurnFn(|| ()), 5);
+    assert!(!end.stalled, "{end:?}");
+}
+
+fn parked_or_panicking(kind: u8, drops: &Cell<u32>) -> impl Future<Output = ()> + '_ {
+    let guard = CountDrops(drops);
+    async move {
+        let _guard = guard;
+        POLLS.with(|p| p.set(p.get() + 1));
+        if kind == 1 {
+            panic!("task fails")
+        }
+        std::future::pending::<()>().await;
+    }
+}
+
+#[test]
+fn abandon_drops_what_a_panic_left_without_polling() {
+    let drops = Cell::new(0);
+    let executor = Executor::new(2, |kind: u8| parked_or_panicking(kind, &drops));
+    abandon_drops_the_tasks_a_panic_left(&executor, &drops);
+    let drops = Cell::new(0);
+    let executor = boxed::Executor::new(2, |kind: u8| parked_or_panicking(kind, &drops));
+    abandon_drops_the_tasks_a_panic_left(&executor, &drops);
+}

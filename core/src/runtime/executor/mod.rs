@@ -49,6 +49,15 @@ pub trait RunTasks<A>: Spawn<A> {
         turn: impl Turn,
         limits: impl Into<RoundLimits<'l>>,
     ) -> RunEnd;
+
+    /// After a run that a panic unwound out of: drops the tasks it left behind (their streams
+    /// deregister), so that nothing of it is polled again. The default is an empty run (a root
+    /// that finishes at once, no rounds), whose start drops them; an executor that inlines its
+    /// task's `poll` into `run` overrides it, since that empty run, a second instantiation of
+    /// `run`, would be a second caller of the task's `poll` and cost it the inlining.
+    fn abandon(&self, turn: impl Turn) {
+        self.run(async {}, turn, 0);
+    }
 }
 
 /// The reactor's side of a run: what the executor calls between rounds.

@@ -42,8 +42,9 @@
 //! task completes, and a wake of a finished task, are panics rather than spurious wakes. In a
 //! benchmark both mean a future is doing something the comparison should not hide.
 //!
-//! A panic that unwinds out of [`RunTasks::run`] leaves tasks in their slots; the next run empties
-//! every slot before it starts, so a caught panic never leaves a stale task to be polled.
+//! A panic that unwinds out of [`RunTasks::run`] leaves tasks in their slots; the next run (or
+//! [`RunTasks::abandon`], which polls nothing) empties every slot before it starts, so a caught
+//! panic never leaves a stale task to be polled.
 //!
 //! # Soundness of the wakers
 //!
@@ -369,6 +370,21 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
         shared.deferred.clear();
         shared.clean.set(true);
         end
+    }
+
+    fn abandon(&self, _turn: impl Turn) {
+        let shared = self.shared();
+        assert!(
+            !shared.running.get(),
+            "twinbench: Executor::abandon inside Executor::run"
+        );
+        // What `run` does first after a panic, without polling anything: `run` stays the
+        // only caller of the tasks' `poll`.
+        if !shared.clean.replace(true) {
+            self.recover();
+        }
+        shared.ready.clear();
+        shared.deferred.clear();
     }
 }
 
