@@ -43,6 +43,8 @@ pub struct Slots {
     /// The bytes a computed argument holds across a wait (a delimiter, or the unwritten rest
     /// of a reply), if any step has one.
     pub held: Option<Ident>,
+    /// The sub-machine field of each step function's call, by the call's ordinal.
+    pub calls: HashMap<usize, Ident>,
     pub taken: HashSet<String>,
 }
 
@@ -56,11 +58,16 @@ impl Slots {
             writes: false,
             lens: HashMap::new(),
             held: None,
+            calls: HashMap::new(),
             taken: ["state", "buf", "written"]
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
         };
+        // A step function's parameters (and return binding) first: they keep their names.
+        for &param in &scenario.params {
+            slots.binding_field(checked, param);
+        }
         slots.block(checked, &scenario.body);
         slots
     }
@@ -134,6 +141,25 @@ impl Slots {
                     if matches!(delim, Delim::Expr(delim) if delim.computed) {
                         self.held_field();
                     }
+                    if let Some(id) = bind {
+                        self.binding_field(checked, *id);
+                    }
+                }
+                StmtKind::Call { callee, bind, .. } => {
+                    let ident = self.name(&callee.unraw().to_string());
+                    let doc = format!(
+                        "The sub-machine of {}, while it waits in the call.",
+                        stmt.source.describe()
+                    );
+                    self.fields.push(Field {
+                        ident: ident.clone(),
+                        ty: quote_spanned!(callee.span()=>
+                            <#callee as ::twinbench::Step>::Machine
+                        ),
+                        init: quote!(::core::default::Default::default()),
+                        doc,
+                    });
+                    self.calls.insert(stmt.source.ordinal, ident);
                     if let Some(id) = bind {
                         self.binding_field(checked, *id);
                     }

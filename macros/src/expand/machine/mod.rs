@@ -30,6 +30,7 @@ mod emit;
 mod fields;
 mod graph;
 mod plan;
+pub mod step;
 
 use proc_macro2::TokenStream;
 
@@ -58,6 +59,8 @@ pub fn expand(checked: &Checked, names: &Names) -> Output {
         bindings: &checked.scenario.bindings,
         names,
         idents: Idents::new(),
+        buf: quote::quote!(self.buf),
+        done: quote::quote!(()),
     };
     Output {
         items: emitter.items(checked),
