@@ -196,7 +196,7 @@ fn serve(checked: &Checked, output: &TokenStream) -> TokenStream {
     let ret = scenario.ret.map(|ret| {
         let binding = &scenario.bindings[ret];
         let (ident, ty) = (&binding.ident, &binding.ty);
-        quote!(#[allow(unused_assignments)] let mut #ident: #ty = ::core::default::Default::default();)
+        quote!(#[allow(unused_mut)] let mut #ident: #ty;)
     });
     let end = checked
         .falls_through

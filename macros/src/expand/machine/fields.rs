@@ -64,8 +64,13 @@ impl Slots {
                 .map(|s| (*s).to_owned())
                 .collect(),
         };
-        // A step function's parameters (and return binding) first: they keep their names.
-        for &param in &scenario.params {
+        // A step function's parameters first: they keep their names. Its return binding is
+        // a local of `resume`: assigned where it returns, it never lives across a wait.
+        for &param in scenario
+            .params
+            .iter()
+            .filter(|&&id| Some(id) != scenario.ret)
+        {
             slots.binding_field(checked, param);
         }
         slots.block(checked, &scenario.body);

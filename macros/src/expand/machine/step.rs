@@ -6,7 +6,7 @@
 //! Imports the stages of `machine`, the checked tree, `names` and `super::plain`.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::emit::Emitter;
 use super::fields::{Field, Slot, Slots};
@@ -31,10 +31,16 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
     let entry = graph.block(&scenario.body, END);
     let plan = graph.plan(entry);
     let buf = Ident::new("buf", Span::mixed_site());
-    let done = match scenario.ret.map(|ret| &slots.bindings[ret]) {
-        Some(Slot::Field(field)) => quote!(::core::mem::take(&mut self.#field)),
-        _ => quote!(()),
+    // `return EXPR;` assigned the return binding just before (the same arm's code).
+    let ret = scenario.ret.map(|ret| &scenario.bindings[ret]);
+    let done = match ret {
+        Some(binding) => binding.ident.to_token_stream(),
+        None => quote!(()),
     };
+    let declare_ret = ret.map(|binding| {
+        let (ident, ty) = (&binding.ident, &binding.ty);
+        quote!(#[allow(unused_mut)] let mut #ident: #ty;)
+    });
     let emitter = Emitter {
         graph: &graph,
         plan: &plan,
@@ -78,8 +84,7 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
             .iter()
             .map(|Field { ident, init, .. }| {
                 let param = scenario.params.iter().find(|&&param| {
-                    Some(param) != scenario.ret
-                        && matches!(&slots.bindings[param], Slot::Field(field) if field == ident)
+                    matches!(&slots.bindings[param], Slot::Field(field) if field == ident)
                 });
                 match param {
                     Some(&param) if from_call => {
@@ -127,6 +132,7 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
                 #io: &mut __TwinbenchIo,
                 #buf: &mut ::twinbench::RecvBuf<N>,
             ) -> ::core::task::Poll<::core::result::Result<#output, ::twinbench::ConnError>> {
+                #declare_ret
                 loop {
                     match self.state {
                         #(#arms)*
