@@ -314,7 +314,14 @@ pub fn resp() {
             }
             consume(len + 2);
         }
-        write(command.reply());
+        // Literal replies, not `write(command.reply())`: a computed argument's blocked rest
+        // would be copied into the machine's `held` buffer (an allocation per connection).
+        match command {
+            RespCommand::Ping => write(b"+PONG\r\n"),
+            RespCommand::Set => write(b"+OK\r\n"),
+            RespCommand::Echo => {}
+            RespCommand::Unknown => write(b"-ERR unknown command\r\n"),
+        }
     }
 }
 
@@ -376,16 +383,6 @@ impl RespCommand {
             RespCommand::Echo
         } else {
             RespCommand::Unknown
-        }
-    }
-
-    /// The reply after the command's arguments are read (`ECHO`'s message is written before).
-    pub fn reply(self) -> &'static [u8] {
-        match self {
-            RespCommand::Ping => b"+PONG\r\n",
-            RespCommand::Set => b"+OK\r\n",
-            RespCommand::Echo => b"",
-            RespCommand::Unknown => b"-ERR unknown command\r\n",
         }
     }
 }
