@@ -57,6 +57,7 @@ use proc_macro::TokenStream;
 ///   `exchanges = |conn| …`, a closure of the connection index returning an iterator of
 ///   `(request, reply)` pairs of any `AsRef<[u8]>` (evaluated at setup).
 /// - `trickle = N` inside `client(…)`: the client delivers at most `N` request bytes per read.
+/// - `steps = [NAME, …]`: the step functions ([`macro@step`]) the body calls as steps.
 ///
 /// # Steps
 ///
@@ -70,6 +71,8 @@ use proc_macro::TokenStream;
 /// - `write(BYTES)`: writes all of a `&[u8]`; temporaries in `BYTES` live until it is
 ///   written.
 /// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
+/// - `NAME(ARGS)`, a step function listed in `steps = […]`: runs its steps (a wait point); as
+///   `let NAME: TYPE = read_bulk(…);` it gives the function's value.
 /// - `yield_now()`: lets the other connections run.
 /// - `next_request()`: waits until `buf` holds the next request's first byte (`true`) or the
 ///   peer closed the connection between requests (`false`; a close in the middle of a
