@@ -289,7 +289,7 @@ pub fn read_body(head: usize) -> usize {
 
 /// A RESP (Redis protocol) server: each command an array of bulk strings
 /// (`*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n`), every bulk string read by one step function,
-/// [`read_bulk`]. `PING` gets `+PONG`, `SET` gets `+OK`, `ECHO x` gets `+x`, anything else an
+/// [`read_bulk()`]. `PING` gets `+PONG`, `SET` gets `+OK`, `ECHO x` gets `+x`, anything else an
 /// error line. A lock-step client sends three commands on one connection.
 #[scenario(
     connections = 64,
@@ -388,8 +388,8 @@ impl RespCommand {
 }
 
 /// Layering, composed: a message of two records of two fields (`ab\ncd\nef\ngh\n`), read
-/// through three levels of step functions ([`read_message`] → [`read_record`] →
-/// [`read_field`]); the reply is the total field length, 4 bytes big-endian. The same steps
+/// through three levels of step functions ([`read_message()`] → [`read_record()`] →
+/// [`read_field()`]); the reply is the total field length, 4 bytes big-endian. The same steps
 /// as [`layered_flat`], so the two rows show what each level of composition costs each twin.
 #[scenario(
     connections = 64,
