@@ -47,6 +47,15 @@ impl<T, const FLAGS: usize> Binding<T, FLAGS> {
         }
     }
 
+    /// A slot holding `value` from the start: a step function's parameter, set when its
+    /// sub-machine is built from the call's arguments.
+    #[inline(always)]
+    pub fn of(value: T) -> Self {
+        let mut slot = Self::new();
+        slot.set(value);
+        slot
+    }
+
     /// Stores `value` (the binding's `let` ran) and returns the binding's place. A value the
     /// slot held already (the `let` of a loop's earlier round) is dropped, after `value` is
     /// stored: if its drop panics, the slot still holds a value.

@@ -74,14 +74,14 @@ pub use round::RunEnd;
 pub use runner::{
     Report, Run, RunConfig, RunError, Traces, Transport, Variant, prepare, run, run_traced,
 };
-pub use scenario::{Client, Config, Gate, Machine, Outcome, Scenario};
+pub use scenario::{Client, Config, Gate, Machine, Outcome, Scenario, Step, StepMachine};
 pub use trace::{Counts, NoTrace, Op, OpResult, Traced};
-pub use twinbench_macros::scenario;
+pub use twinbench_macros::{scenario, step};
 
 /// Everything a scenario file needs: `use twinbench::prelude::*;`.
 pub mod prelude {
-    pub use crate::scenario;
     pub use crate::{NetModel, Outcome, RunConfig, Scenario, Variant};
+    pub use crate::{scenario, step};
 }
 
 /// What only `#[scenario]`'s generated code names (serde's and thiserror's `__private`): not

@@ -270,3 +270,44 @@ impl<T: Delimiter + ?Sized> Delimiter for &T {
         (**self).as_bytes()
     }
 }
+
+/// A call of a step function (`#[step] fn read_bulk(max: usize) -> usize`): the value of
+/// `read_bulk(32)`, holding its arguments, from which each twin runs the function's steps.
+///
+/// `#[step]` implements it on a struct named like the fn (the fn is in the value namespace,
+/// the struct in the type namespace), so a scenario calling `read_bulk(…)` as a step names
+/// `<read_bulk as Step>` on the user's token: a fn that is not `#[step]` is a compile error
+/// there.
+pub trait Step {
+    /// What the step function returns.
+    type Output;
+    /// The poll-loop twin: the sub-machine the caller's machine holds while it waits in the
+    /// call, resumed from the caller's `resume`.
+    type Machine: StepMachine<Output = Self::Output>;
+
+    /// The sub-machine for this call, in its first state.
+    fn machine(self) -> Self::Machine;
+
+    /// The async twin: the step function's steps with `.await`, on the caller's connection
+    /// and receive buffer.
+    fn serve<const N: usize, C: AsyncIo>(
+        self,
+        io: &mut C,
+        buf: &mut crate::RecvBuf<N>,
+    ) -> impl Future<Output = Result<Self::Output, ConnError>>;
+}
+
+/// The poll-loop twin of a step function's call: a [`Machine`] that returns a value and
+/// works on its caller's receive buffer.
+pub trait StepMachine {
+    /// What the step function returns.
+    type Output;
+
+    /// Runs until the function returns (`Ready`) or an operation cannot proceed (`Pending`;
+    /// the caller returns `Pending` too and resumes this on its next `resume`).
+    fn resume<const N: usize, C: Io>(
+        &mut self,
+        io: &mut C,
+        buf: &mut crate::RecvBuf<N>,
+    ) -> Poll<Result<Self::Output, ConnError>>;
+}

@@ -57,6 +57,7 @@ use proc_macro::TokenStream;
 ///   `exchanges = |conn| …`, a closure of the connection index returning an iterator of
 ///   `(request, reply)` pairs of any `AsRef<[u8]>` (evaluated at setup).
 /// - `trickle = N` inside `client(…)`: the client delivers at most `N` request bytes per read.
+/// - `steps = [NAME, …]`: the step functions ([`macro@step`]) the body calls as steps.
 ///
 /// # Steps
 ///
@@ -70,6 +71,8 @@ use proc_macro::TokenStream;
 /// - `write(BYTES)`: writes all of a `&[u8]`; temporaries in `BYTES` live until it is
 ///   written.
 /// - `consume(N)`: discards the first `N` bytes of `buf` (not a wait point).
+/// - `NAME(ARGS)`, a step function listed in `steps = […]`: runs its steps (a wait point); as
+///   `let NAME: TYPE = read_bulk(…);` it gives the function's value.
 /// - `yield_now()`: lets the other connections run.
 /// - `next_request()`: waits until `buf` holds the next request's first byte (`true`) or the
 ///   peer closed the connection between requests (`false`; a close in the middle of a
@@ -111,6 +114,50 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn scenario(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::scenario(args.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Turns a step function — a `fn` whose body is steps, like a scenario's — into a step a
+/// scenario or another step function calls: `let n: usize = read_bulk(32);`.
+///
+/// ```ignore
+/// use twinbench::prelude::*;
+///
+/// /// Reads `$LEN\r\n` and the `LEN` bytes after it, consumed; returns `LEN`.
+/// #[step]
+/// fn read_bulk(max: usize) -> usize {
+///     let end: usize = read_until(b"\r\n");
+///     let len: usize = parse_len(&buf[1..end - 2]).min(max);
+///     consume(end);
+///     read_exact(len + 2);
+///     consume(len + 2);
+///     len
+/// }
+///
+/// #[scenario(connections = 64, buffer = 128, steps = [read_bulk],
+///            client(send = b"$2\r\nhi\r\n", expect = b"2\n"))]
+/// fn bulk() {
+///     let len: usize = read_bulk(32);
+///     write(format!("{len}\n").as_bytes());
+/// }
+/// ```
+///
+/// The body is written as a scenario's (same steps, `buf` is the connection's receive
+/// buffer, `conn()` its index); its parameters (`NAME: TYPE`, of types a binding may have)
+/// are bindings, and `return EXPR;` or a tail expression gives its value (whose type, like a
+/// binding's, implements `Default`). A caller lists the step functions it calls:
+/// `#[scenario(…, steps = [read_bulk])]`, `#[step(steps = [read_header])]`; there, a bare call
+/// `read_bulk(…);` or `let NAME: TYPE = read_bulk(…);` is a step. A step function cannot call
+/// itself (a compile error); mutual recursion is rustc's "infinite size" error.
+///
+/// It expands to `fn read_bulk(max: usize) -> read_bulk` (the call's value, its arguments)
+/// and a struct `read_bulk` implementing `twinbench::Step`: an async fn the caller's async
+/// twin awaits, and a sub-machine (`ReadBulkMachine`) the caller's machine holds in a field
+/// while it waits in the call and resumes from its own `resume`.
+#[proc_macro_attribute]
+pub fn step(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::step(args.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

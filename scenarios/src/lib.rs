@@ -253,6 +253,203 @@ pub fn yieldy() {
     write(&buf[end / 2..end]);
 }
 
+/// HTTP/1.1 as [`http1`], factored as a server is: a header reader and a body reader, each a
+/// step function (`#[step]`) the handler calls. The same I/O as `http1`, so the two rows show
+/// what the call of a step function costs each twin.
+#[scenario(
+    connections = 128,
+    buffer = 512,
+    steps = [read_head, read_body],
+    client(send = HTTP_REQUEST, expect = HTTP_REPLY)
+)]
+pub fn http1_steps() {
+    let head: usize = read_head();
+    let body: usize = read_body(head);
+    let reply_head: HttpHead = HttpHead::ok(body);
+    write(reply_head.as_bytes());
+    write(&buf[head..head + body]);
+}
+
+/// The header reader of [`http1_steps`]: reads up to the blank line, returns the head's
+/// length (through `\r\n\r\n`), left in `buf`.
+#[step]
+pub fn read_head() -> usize {
+    let head: usize = read_until(b"\r\n\r\n");
+    head
+}
+
+/// The body reader of [`http1_steps`]: reads the `Content-Length` body after a `head`-byte
+/// head, returns its length; head and body stay in `buf`.
+#[step]
+pub fn read_body(head: usize) -> usize {
+    let body: usize = content_length(&buf[..head]);
+    read_exact(head + body);
+    body
+}
+
+/// A RESP (Redis protocol) server: each command an array of bulk strings
+/// (`*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n`), every bulk string read by one step function,
+/// [`read_bulk()`]. `PING` gets `+PONG`, `SET` gets `+OK`, `ECHO x` gets `+x`, anything else an
+/// error line. A lock-step client sends three commands on one connection.
+#[scenario(
+    connections = 64,
+    buffer = 256,
+    requests = 3,
+    steps = [read_bulk],
+    client(exchanges = RESP_EXCHANGES)
+)]
+pub fn resp() {
+    while next_request() {
+        let end: usize = read_until(b"\r\n");
+        let argc: usize = resp_len(&buf[..end]);
+        consume(end);
+        let len: usize = read_bulk();
+        let command: RespCommand = RespCommand::parse(&buf[..len]);
+        consume(len + 2);
+        for arg in 1..argc {
+            let len: usize = read_bulk();
+            if command == RespCommand::Echo && arg + 1 == argc {
+                write(b"+");
+                write(&buf[..len + 2]);
+            }
+            consume(len + 2);
+        }
+        // Literal replies, not `write(command.reply())`: a computed argument's blocked rest
+        // would be copied into the machine's `held` buffer (an allocation per connection).
+        match command {
+            RespCommand::Ping => write(b"+PONG\r\n"),
+            RespCommand::Set => write(b"+OK\r\n"),
+            RespCommand::Echo => {}
+            RespCommand::Unknown => write(b"-ERR unknown command\r\n"),
+        }
+    }
+}
+
+/// The bulk-string reader of [`resp`]: reads `$LEN\r\n` and the `LEN` bytes and `\r\n` after
+/// it; returns `LEN`, the string at `buf[..LEN]` (its `\r\n` after it), not yet consumed.
+#[step]
+pub fn read_bulk() -> usize {
+    let end: usize = read_until(b"\r\n");
+    let len: usize = resp_len(&buf[..end]);
+    consume(end);
+    read_exact(len + 2);
+    len
+}
+
+/// [`resp`]'s client: three commands, each sent after the previous reply.
+const RESP_EXCHANGES: [(&[u8], &[u8]); 3] = [
+    (b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n"),
+    (
+        b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n",
+        b"+OK\r\n",
+    ),
+    (b"*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n", b"+hello\r\n"),
+];
+
+/// The number of a RESP header line (`*3\r\n`, `$5\r\n`): the digits between its type byte
+/// and `\r\n` (0 when malformed).
+pub fn resp_len(line: &[u8]) -> usize {
+    let digits = line
+        .get(1..line.len().saturating_sub(2))
+        .unwrap_or_default();
+    std::str::from_utf8(digits)
+        .ok()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The commands [`resp`] knows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RespCommand {
+    /// `PING`: `+PONG`.
+    Ping,
+    /// `SET key value`: `+OK` (the value is not kept).
+    Set,
+    /// `ECHO message`: `+message`.
+    Echo,
+    /// Anything else: an error line.
+    #[default]
+    Unknown,
+}
+
+impl RespCommand {
+    /// The command a bulk string names (case-insensitive).
+    pub fn parse(name: &[u8]) -> Self {
+        if name.eq_ignore_ascii_case(b"PING") {
+            RespCommand::Ping
+        } else if name.eq_ignore_ascii_case(b"SET") {
+            RespCommand::Set
+        } else if name.eq_ignore_ascii_case(b"ECHO") {
+            RespCommand::Echo
+        } else {
+            RespCommand::Unknown
+        }
+    }
+}
+
+/// Layering, composed: a message of two records of two fields (`ab\ncd\nef\ngh\n`), read
+/// through three levels of step functions ([`read_message()`] → [`read_record()`] →
+/// [`read_field()`]); the reply is the total field length, 4 bytes big-endian. The same steps
+/// as [`layered_flat`], so the two rows show what each level of composition costs each twin.
+#[scenario(
+    connections = 64,
+    buffer = 128,
+    steps = [read_message],
+    client(send = b"ab\ncd\nef\ngh\n", expect = b"\0\0\0\x08")
+)]
+pub fn layered() {
+    let total: usize = read_message();
+    write(&(total as u32).to_be_bytes());
+}
+
+/// Level 1 of [`layered`]: two records.
+#[step(steps = [read_record])]
+pub fn read_message() -> usize {
+    let first: usize = read_record();
+    let second: usize = read_record();
+    first + second
+}
+
+/// Level 2 of [`layered`]: two fields.
+#[step(steps = [read_field])]
+pub fn read_record() -> usize {
+    let first: usize = read_field();
+    let second: usize = read_field();
+    first + second
+}
+
+/// Level 3 of [`layered`]: one `\n`-terminated field, consumed; returns its length.
+#[step]
+pub fn read_field() -> usize {
+    let end: usize = read_until(b'\n');
+    consume(end);
+    end - 1
+}
+
+/// Layering, flattened: [`layered`]'s steps written in one body, as if each step function were
+/// inlined by hand.
+#[scenario(
+    connections = 64,
+    buffer = 128,
+    client(send = b"ab\ncd\nef\ngh\n", expect = b"\0\0\0\x08")
+)]
+pub fn layered_flat() {
+    let end: usize = read_until(b'\n');
+    consume(end);
+    let a: usize = end - 1;
+    let end: usize = read_until(b'\n');
+    consume(end);
+    let b: usize = end - 1;
+    let end: usize = read_until(b'\n');
+    consume(end);
+    let c: usize = end - 1;
+    let end: usize = read_until(b'\n');
+    consume(end);
+    let d: usize = end - 1;
+    let total: usize = (a + b) + (c + d);
+    write(&(total as u32).to_be_bytes());
+}
+
 /// Every built-in scenario, in report order.
 pub static ALL: &[&(dyn AnyScenario + Sync)] = &[
     &Echo,
@@ -266,4 +463,8 @@ pub static ALL: &[&(dyn AnyScenario + Sync)] = &[
     &Routed,
     &Compute,
     &Yieldy,
+    &Http1Steps,
+    &Resp,
+    &Layered,
+    &LayeredFlat,
 ];

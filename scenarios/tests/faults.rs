@@ -9,7 +9,7 @@ use twinbench::check::Differential;
 use twinbench::{Faults, NetModel, Variant};
 use twinbench_scenarios::ALL;
 
-/// Fault seeds per scenario: 11 scenarios × 7 variants × 140 seeds = 10,780 runs (310 seeds
+/// Fault seeds per scenario: 15 scenarios × 7 variants × 140 seeds = 14,700 runs (310 seeds
 /// when there were 3 variants: fewer seeds keep the campaign's time about the same).
 const SEEDS: u64 = 140;
 
@@ -78,7 +78,7 @@ fn ten_thousand_faulted_runs_end_identically_in_every_variant() {
 }
 
 /// The long campaign (not in CI): `TWINBENCH_FAULT_SEEDS` fault seeds per scenario (default
-/// 1,300: 11 scenarios × 7 variants × 1,300 = 100,100 faulted runs), each on a random network
+/// 1,300: 15 scenarios × 7 variants × 1,300 = 136,500 faulted runs), each on a random network
 /// of its own with 1 to 8 connections, one connection in 1 to 4 faulted; a third of the checks
 /// under a hard round limit of 1 to 40 rounds that cuts runs short, a third under a stall
 /// window of 1 to 8 rounds. Every variant must end every connection identically and release

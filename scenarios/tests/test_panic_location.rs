@@ -42,6 +42,26 @@ pub fn overflows_on_conn() {
     write(&[previous as u8]);
 }
 
+/// An index past the request inside a step function, which reads `buf` as its parameter.
+#[step]
+fn reads_past() -> u8 {
+    let end: usize = read_until(b'\n');
+    let byte: u8 = buf[end + 10]; // PANICS HERE: step
+    byte
+}
+
+/// Calls [`reads_past()`], whose expression panics.
+#[scenario(
+    connections = 1,
+    buffer = 16,
+    steps = [reads_past],
+    client(send = b"ab\n", expect = b"x")
+)]
+pub fn indexes_past_in_a_step() {
+    let byte: u8 = reads_past();
+    write(&[byte]);
+}
+
 /// The line of this file holding `PANICS HERE: {what}`.
 fn marked_line(what: &str) -> u32 {
     let marker = format!("PANICS HERE: {what}");
@@ -79,11 +99,12 @@ fn a_panic_in_user_code_points_at_the_users_expression_in_every_twin() {
         }
     }));
     let mut wrong = Vec::new();
-    let cases: [(&str, &dyn Fn(Variant) -> Located); 4] = [
+    let cases: [(&str, &dyn Fn(Variant) -> Located); 5] = [
         ("index", &|v| panic_location(&indexes_past_the_request(), v)),
         ("unwrap", &|v| panic_location(&unwraps_none(), v)),
         ("overflow", &|v| panic_location(&overflows(), v)),
         ("conn", &|v| panic_location(&overflows_on_conn(), v)),
+        ("step", &|v| panic_location(&indexes_past_in_a_step(), v)),
     ];
     for (what, run) in cases {
         let expected = marked_line(what);

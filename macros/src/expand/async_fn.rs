@@ -32,8 +32,12 @@ use crate::internals::validate::Checked;
 use crate::names::Names;
 
 pub fn expand(checked: &Checked, names: &Names) -> TokenStream {
+    let idents = Idents::new();
+    let buf = &idents.buf;
     let emitter = Emitter {
         bindings: &checked.scenario.bindings,
+        buf_ref: quote!(&mut #buf),
+        done: quote!(()),
         idents: Idents::new(),
         in_chunk: Cell::new(false),
     };
@@ -71,7 +75,8 @@ fn reads_or_consumes(block: &Block) -> bool {
         StmtKind::ReadUntil { .. }
         | StmtKind::ReadExact { .. }
         | StmtKind::Consume { .. }
-        | StmtKind::NextRequest { .. } => true,
+        | StmtKind::NextRequest { .. }
+        | StmtKind::Call { .. } => true,
         StmtKind::If { arms, otherwise } => {
             arms.iter().any(|arm| reads_or_consumes(&arm.body))
                 || otherwise.as_ref().is_some_and(reads_or_consumes)
@@ -94,16 +99,42 @@ fn reads_or_consumes(block: &Block) -> bool {
 /// Waits per chunk of a long scenario's top level (see the module docs).
 const CHUNK_WAITS: usize = 32;
 
-struct Emitter<'a> {
-    bindings: &'a [Binding],
-    idents: Idents,
+pub(super) struct Emitter<'a> {
+    pub(super) bindings: &'a [Binding],
+    /// The receive buffer as a `&mut RecvBuf<N>` for a step function's call: `&mut buf` in
+    /// a scenario, `&mut *buf` in a step function (whose `buf` is its caller's).
+    pub(super) buf_ref: TokenStream,
+    /// What the fn returns at `return;`: `()`, or a step function's return binding.
+    pub(super) done: TokenStream,
+    pub(super) idents: Idents,
     /// Whether the statements being rendered are inside a chunk's `async` block, where
     /// `return;` hands `None` to the fn, which returns.
-    in_chunk: Cell<bool>,
+    pub(super) in_chunk: Cell<bool>,
 }
 
 impl Emitter<'_> {
     /// The body: its statements as they are, or, for a long one, cut into chunks.
+    /// `let NAME: TYPE = value;` for a step's binding, or `let _ = value;` without one.
+    fn let_value(&self, bind: Option<BindingId>, value: &TokenStream) -> TokenStream {
+        match bind {
+            Some(bind) => {
+                let Binding {
+                    ident,
+                    mutability,
+                    ty,
+                    ..
+                } = &self.bindings[bind];
+                quote!(let #mutability #ident: #ty = #value;)
+            }
+            None => quote!(let _ = #value;),
+        }
+    }
+
+    /// A block's statements, never chunked.
+    pub(super) fn block_of(&self, body: &Block) -> TokenStream {
+        self.block(body)
+    }
+
     fn top_level(&self, body: &Block) -> TokenStream {
         let stmts = &body.stmts;
         if stmts.iter().map(wait_count).sum::<usize>() <= 2 * CHUNK_WAITS {
@@ -141,7 +172,9 @@ impl Emitter<'_> {
         for stmt in chunk {
             let bind = match &stmt.kind {
                 StmtKind::Let { bind, .. } => Some(*bind),
-                StmtKind::ReadUntil { bind, .. } | StmtKind::NextRequest { bind } => *bind,
+                StmtKind::ReadUntil { bind, .. }
+                | StmtKind::NextRequest { bind }
+                | StmtKind::Call { bind, .. } => *bind,
                 _ => None,
             };
             if let Some(bind) = bind.filter(|bind| used.contains(bind)) {
@@ -332,23 +365,22 @@ impl Emitter<'_> {
                         }
                     }
                 };
-                match bind {
-                    Some(bind) => {
-                        let Binding {
-                            ident,
-                            mutability,
-                            ty,
-                            ..
-                        } = &self.bindings[*bind];
-                        quote!(let #mutability #ident: #ty = #open;)
-                    }
-                    None => quote!(let _ = #open;),
-                }
+                self.let_value(*bind, &open)
             }
             StmtKind::Return if self.in_chunk.get() => quote_spanned! {span=>
                 return ::core::result::Result::Ok(::core::option::Option::None);
             },
-            StmtKind::Return => quote_spanned!(span=> return ::core::result::Result::Ok(());),
+            StmtKind::Return => {
+                let done = &self.done;
+                quote_spanned!(span=> return ::core::result::Result::Ok(#done);)
+            }
+            StmtKind::Call { callee, call, bind } => {
+                let call = self.expr(call);
+                let step = quote_spanned!(callee.span()=> <#callee as ::twinbench::Step>);
+                let buf_ref = &self.buf_ref;
+                let value = quote_spanned!(span=> #step::serve(#call, #io, #buf_ref).await?);
+                self.let_value(*bind, &value)
+            }
             StmtKind::Let { bind, init } => {
                 let Binding {
                     ident,
@@ -424,7 +456,9 @@ fn uses(stmts: &[Stmt], used: &mut BTreeSet<BindingId>) {
             StmtKind::ReadExact { len } | StmtKind::Consume { len } => note(len, used),
             StmtKind::Write { bytes } => note(bytes, used),
             StmtKind::Let { init, .. } => note(init, used),
-            StmtKind::Compute { expr: computed } => note(computed, used),
+            StmtKind::Compute { expr: computed } | StmtKind::Call { call: computed, .. } => {
+                note(computed, used)
+            }
             StmtKind::If { arms, otherwise } => {
                 for arm in arms {
                     note(&arm.cond, used);

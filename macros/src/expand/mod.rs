@@ -9,6 +9,9 @@
 mod async_fn;
 mod machine;
 mod plain;
+mod step;
+
+pub use step::step;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -33,7 +36,7 @@ pub fn scenario(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream
     let names = Names::new(&func.vis, &func.sig.ident, &func.attrs);
     let cx = Ctxt::new();
     let args = attr::parse(&cx, args);
-    let scenario = parse::scenario(&cx, func);
+    let scenario = parse::scenario(&cx, func, &args.steps);
     match validate::check(cx, scenario, args) {
         Ok(checked) => Ok(generate(&checked, &names)),
         Err(error) => Ok(fallback::expand(&names, error)),

@@ -168,7 +168,8 @@ pub trait RenderPlain {
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
             | StmtKind::YieldNow
-            | StmtKind::NextRequest { .. } => unreachable!("rendered by each back end"),
+            | StmtKind::NextRequest { .. }
+            | StmtKind::Call { .. } => unreachable!("rendered by each back end"),
         }
     }
 }

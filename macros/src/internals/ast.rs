@@ -25,6 +25,11 @@ pub struct Scenario {
     /// step (none, a step that returns nothing, an unknown step): not bindings, but `validate`
     /// still checks them, so their other mistakes are reported in the same compile.
     pub dropped_lets: Vec<(Ident, Type)>,
+    /// A step function's parameters, in order, then the binding its `return EXPR;` assigns
+    /// (if it returns a value): in scope from the start of the body. Empty for a scenario.
+    pub params: Vec<BindingId>,
+    /// A step function's hidden return binding, the last of [`Scenario::params`].
+    pub ret: Option<BindingId>,
 }
 
 /// Index into [`Scenario::bindings`].
@@ -53,6 +58,8 @@ pub enum BindingKind {
     LoopVar,
     /// `let NAME: bool = next_request();`, or the hidden one of `while next_request()`.
     NextRequest,
+    /// A step function's parameter `NAME: TYPE`, or its hidden return binding.
+    Param,
 }
 
 /// A `{ … }` of scenario statements.
@@ -102,6 +109,16 @@ pub enum StmtKind {
     /// holds a byte (`true`) or the peer closed the connection between requests (`false`).
     /// `while next_request() { … }` is a `loop` that begins with one and leaves on `false`.
     NextRequest {
+        bind: Option<BindingId>,
+    },
+    /// `read_bulk(ARGS);` or `let NAME: TYPE = read_bulk(ARGS);`, a call of a step function
+    /// listed in `steps = […]`: a wait point (the call's steps run on this connection).
+    Call {
+        /// The step function's name, as written at the call.
+        callee: Ident,
+        /// The whole call expression (its arguments' holes resolved by `validate`),
+        /// evaluated once where the step begins.
+        call: UserExpr,
         bind: Option<BindingId>,
     },
     /// `let NAME: TYPE = EXPR;` without I/O.
@@ -191,6 +208,7 @@ impl StmtKind {
                 | StmtKind::Write { .. }
                 | StmtKind::YieldNow
                 | StmtKind::NextRequest { .. }
+                | StmtKind::Call { .. }
         )
     }
 

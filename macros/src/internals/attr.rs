@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Token, parenthesized};
+use syn::{Expr, Ident, Token, parenthesized};
 
 use crate::internals::ctxt::Ctxt;
 
@@ -20,6 +20,7 @@ mod kw {
     syn::custom_keyword!(expect);
     syn::custom_keyword!(exchanges);
     syn::custom_keyword!(trickle);
+    syn::custom_keyword!(steps);
 }
 
 /// The arguments. Always made, as serde's `attr::Container` is: a key missing (or the list
@@ -34,6 +35,8 @@ pub struct Args {
     pub client: ClientSpec,
     /// `trickle = N` in `client(…)`: at most N request bytes per read.
     pub trickle: Option<Expr>,
+    /// `steps = [read_bulk, …]`: the step functions (`#[step]`) the body calls as steps.
+    pub steps: Vec<Ident>,
 }
 
 /// What each client does.
@@ -55,6 +58,7 @@ enum Arg {
     Buffer(kw::buffer, Expr),
     Requests(kw::requests, Expr),
     Client(kw::client, Vec<ClientArg>),
+    Steps(kw::steps, Vec<Ident>),
 }
 
 enum ClientArg {
@@ -85,6 +89,10 @@ impl Parse for Arg {
             parenthesized!(content in input);
             let args = Punctuated::<ClientArg, Token![,]>::parse_terminated(&content)?;
             Ok(Arg::Client(key, args.into_iter().collect()))
+        } else if lookahead.peek(kw::steps) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg::Steps(key, step_list(input)?))
         } else {
             Err(lookahead.error())
         }
@@ -132,6 +140,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
                     expect: placeholder(),
                 },
                 trickle: None,
+                steps: Vec::new(),
             };
         }
     };
@@ -140,6 +149,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let mut buffer = None;
     let mut requests = None;
     let mut client = None;
+    let mut steps = None;
     for arg in parsed {
         match arg {
             Arg::Connections(key, value) => set_once(cx, &mut connections, key, value),
@@ -159,6 +169,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
                     client = Some(parsed);
                 }
             }
+            Arg::Steps(key, names) => set_once(cx, &mut steps, key, names),
         }
     }
 
@@ -196,6 +207,54 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
         requests,
         client,
         trickle,
+        steps: steps.unwrap_or_default(),
+    }
+}
+
+/// `[read_bulk, read_line]`: the step functions a body calls as steps.
+fn step_list(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    let content;
+    syn::bracketed!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(names.into_iter().collect())
+}
+
+/// The arguments of `#[step]` (none) or `#[step(steps = [read_bulk, …])]`: the step
+/// functions its body calls as steps. Mistakes are recorded in `cx`.
+pub fn step_args(cx: &Ctxt, tokens: TokenStream) -> Vec<Ident> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<Ident>> {
+        if input.is_empty() {
+            return Ok(Vec::new());
+        }
+        input.parse::<kw::steps>()?;
+        input.parse::<Token![=]>()?;
+        let names = step_list(input)?;
+        input.parse::<Option<Token![,]>>()?;
+        Ok(names)
+    };
+    parser.parse2(tokens).unwrap_or_else(|error| {
+        cx.syn_error(error);
+        Vec::new()
+    })
+}
+
+impl Args {
+    /// The arguments a step function's body is checked and expanded with: no client or
+    /// connections (its caller's scenario has those), and `buffer` is the generic `N` of the
+    /// caller's receive buffer. Only the back ends' shared code reads them, never for output
+    /// a step fn does not have.
+    pub fn for_step(steps: Vec<Ident>) -> Args {
+        Args {
+            connections: placeholder(),
+            buffer: syn::parse_quote!(N),
+            requests: None,
+            client: ClientSpec::Bytes {
+                send: placeholder(),
+                expect: placeholder(),
+            },
+            trickle: None,
+            steps,
+        }
     }
 }
 
@@ -248,7 +307,7 @@ fn placeholder() -> Expr {
 }
 
 /// Records `key = value`, or an error at the second `key`.
-fn set_once(cx: &Ctxt, slot: &mut Option<Expr>, key: impl ToTokens, value: Expr) {
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: impl ToTokens, value: T) {
     if slot.is_some() {
         let name = key.to_token_stream().to_string();
         cx.error_spanned_by(key, format_args!("duplicate `{name}` argument"));

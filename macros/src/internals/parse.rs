@@ -70,6 +70,8 @@ enum StepCall {
     Consume(UserExpr),
     YieldNow,
     NextRequest,
+    /// A step function's call (its name is listed in `steps = […]`).
+    Call(Ident, ExprCall),
 }
 
 impl StepCall {
@@ -81,21 +83,16 @@ impl StepCall {
             StepCall::Consume(_) => "consume",
             StepCall::YieldNow => "yield_now",
             StepCall::NextRequest => "next_request",
+            StepCall::Call(..) => "a step function",
         }
     }
 }
 
 /// Recognises the fn as a scenario, recording every mistake in `cx` and going on past it, so
 /// that one compile reports them all.
-pub fn scenario(cx: &Ctxt, item: ItemFn) -> Scenario {
+pub fn scenario(cx: &Ctxt, item: ItemFn, steps: &[Ident]) -> Scenario {
     let open = fresh_name(OPEN, item.block.to_token_stream());
-    let mut parser = BodyParser {
-        cx,
-        open,
-        bindings: Vec::new(),
-        dropped_lets: Vec::new(),
-        ordinal: 0,
-    };
+    let mut parser = BodyParser::new(cx, open, steps, None);
     let body = parser.block(item.block.stmts);
     Scenario {
         attrs: item.attrs,
@@ -104,7 +101,104 @@ pub fn scenario(cx: &Ctxt, item: ItemFn) -> Scenario {
         body,
         bindings: parser.bindings,
         dropped_lets: parser.dropped_lets,
+        params: Vec::new(),
+        ret: None,
     }
+}
+
+/// The hidden binding a value-returning step function's `return EXPR;` assigns, lengthened
+/// until no name in the body starts with it.
+const RET: &str = "__twinbench_ret";
+
+/// Recognises a `#[step]` fn: its parameters (`NAME: TYPE`, each a binding in scope from
+/// the start), its body as a scenario's, and, if it returns a value, a hidden `mut` binding
+/// of the return type that `return EXPR;` (or the body's tail expression) assigns before
+/// returning. The signature's other mistakes are `validate`'s.
+pub fn step_fn(cx: &Ctxt, mut item: ItemFn, steps: &[Ident]) -> Scenario {
+    let tokens = item.to_token_stream();
+    let open = fresh_name(OPEN, tokens.clone());
+    let ret_name = fresh_name(RET, tokens);
+    let own = item.sig.ident.unraw().to_string();
+    let mut parser = BodyParser::new(cx, open, steps, Some(own));
+    let mut params = Vec::new();
+    for input in &item.sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            cx.error_spanned_by(input, "a step function takes no `self`");
+            continue;
+        };
+        match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                let source = parser.source(typed.to_token_stream());
+                let id = parser.declare(
+                    pat.ident.clone(),
+                    pat.mutability,
+                    (*typed.ty).clone(),
+                    BindingKind::Param,
+                    &source,
+                );
+                params.push(id);
+            }
+            other => cx.error_spanned_by(
+                other,
+                "a step function's parameter is `NAME: TYPE` (no patterns)",
+            ),
+        }
+    }
+    let ret = match &item.sig.output {
+        syn::ReturnType::Type(_, ty) => {
+            let ident = Ident::new(&ret_name, item.sig.ident.span());
+            let source = parser.source(item.sig.output.to_token_stream());
+            let id = parser.declare(
+                ident.clone(),
+                Some(Default::default()),
+                (**ty).clone(),
+                BindingKind::Param,
+                &source,
+            );
+            parser.ret = Some(ident);
+            params.push(id);
+            Some(id)
+        }
+        syn::ReturnType::Default => None,
+    };
+    // The tail expression of a value-returning body is its `return`.
+    if ret.is_some()
+        && let Some(syn::Stmt::Expr(tail, None)) = item.block.stmts.last()
+        && !matches!(
+            tail,
+            Expr::If(_)
+                | Expr::Match(_)
+                | Expr::While(_)
+                | Expr::Loop(_)
+                | Expr::ForLoop(_)
+                | Expr::Block(_)
+                | Expr::Return(_)
+        )
+    {
+        let tail = tail.clone();
+        let semi = Token![;](first_span(&tail));
+        let last = item.block.stmts.len() - 1;
+        item.block.stmts[last] = syn::Stmt::Expr(syn::parse_quote!(return #tail), Some(semi));
+    }
+    let body = parser.block(item.block.stmts);
+    Scenario {
+        attrs: item.attrs,
+        vis: item.vis,
+        sig: item.sig,
+        body,
+        bindings: parser.bindings,
+        dropped_lets: parser.dropped_lets,
+        params,
+        ret,
+    }
+}
+
+/// The span of an expression's first token.
+fn first_span(expr: &Expr) -> proc_macro2::Span {
+    expr.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(proc_macro2::Span::call_site, |token| token.span())
 }
 
 struct BodyParser<'a> {
@@ -114,9 +208,28 @@ struct BodyParser<'a> {
     bindings: Vec<Binding>,
     dropped_lets: Vec<(Ident, Type)>,
     ordinal: usize,
+    /// The step functions the body calls as steps (`steps = […]`).
+    steps: Vec<String>,
+    /// A step function's own name: calling it is recursion, an error.
+    own: Option<String>,
+    /// A value-returning step function's hidden return binding.
+    ret: Option<Ident>,
 }
 
-impl BodyParser<'_> {
+impl<'a> BodyParser<'a> {
+    fn new(cx: &'a Ctxt, open: String, steps: &[Ident], own: Option<String>) -> Self {
+        BodyParser {
+            cx,
+            open,
+            bindings: Vec::new(),
+            dropped_lets: Vec::new(),
+            ordinal: 0,
+            steps: steps.iter().map(|name| name.unraw().to_string()).collect(),
+            own,
+            ret: None,
+        }
+    }
+
     fn source(&mut self, tokens: TokenStream) -> Source {
         self.ordinal += 1;
         Source::new(tokens, self.ordinal)
@@ -368,6 +481,14 @@ impl BodyParser<'_> {
                 let bind = self.declare(ident, mutability, ty, BindingKind::NextRequest, &source);
                 StmtKind::NextRequest { bind: Some(bind) }
             }
+            Ok(Some(StepCall::Call(callee, call))) => {
+                let bind = self.declare(ident, mutability, ty, BindingKind::Let, &source);
+                StmtKind::Call {
+                    callee,
+                    call: UserExpr::new(Expr::Call(call)),
+                    bind: Some(bind),
+                }
+            }
             Ok(None) => {
                 let init = UserExpr::new(*init.expr);
                 let bind = self.declare(ident, mutability, ty, BindingKind::Let, &source);
@@ -419,7 +540,21 @@ impl BodyParser<'_> {
         let Some(name) = bare_call_name(call) else {
             return Ok(None);
         };
-        let name_str = name.to_string();
+        let name_str = name.unraw().to_string();
+        if self.own.as_deref() == Some(name_str.as_str()) {
+            self.cx.error_spanned_by(
+                name,
+                format_args!(
+                    "step function `{name_str}` calls itself: a step function cannot recurse (its \
+                     machine would hold a machine of itself, of infinite size); write the \
+                     repetition as a loop"
+                ),
+            );
+            return Err(());
+        }
+        if self.steps.contains(&name_str) {
+            return Ok(Some(StepCall::Call(name.clone(), call.clone())));
+        }
         if !STEPS.contains(&name_str.as_str()) {
             if looks_like_step(&name_str) {
                 self.cx.error_spanned_by(
@@ -508,6 +643,11 @@ impl BodyParser<'_> {
                             StepCall::Consume(len) => StmtKind::Consume { len },
                             StepCall::YieldNow => StmtKind::YieldNow,
                             StepCall::NextRequest => StmtKind::NextRequest { bind: None },
+                            StepCall::Call(callee, call) => StmtKind::Call {
+                                callee,
+                                call: UserExpr::new(Expr::Call(call)),
+                                bind: None,
+                            },
                         };
                         Some(stmt_of(kind, source))
                     }
@@ -543,11 +683,27 @@ impl BodyParser<'_> {
             }
             Expr::Return(expr) => {
                 let source = self.source(quote!(#expr #semi));
-                if let Some(value) = &expr.expr {
-                    self.cx.error_spanned_by(
-                        value,
-                        "a scenario returns nothing: write `return;` (the connection ends `Ok`)",
+                if let (Some(value), Some(ret)) = (&expr.expr, &self.ret) {
+                    // `return EXPR;` of a step function: assign the hidden binding, return.
+                    let assign = stmt_of(
+                        StmtKind::Compute {
+                            expr: UserExpr::new(syn::parse_quote!(#ret = #value)),
+                        },
+                        source.clone(),
                     );
+                    let body = Block {
+                        stmts: vec![assign, stmt_of(StmtKind::Return, source.clone())],
+                    };
+                    return Some(stmt_of(StmtKind::Block(body), source));
+                }
+                if let Some(value) = &expr.expr {
+                    let message = if self.own.is_some() {
+                        "this step function returns nothing: write `return;`, or give it a \
+                         return type (`-> TYPE`)"
+                    } else {
+                        "a scenario returns nothing: write `return;` (the connection ends `Ok`)"
+                    };
+                    self.cx.error_spanned_by(value, message);
                 }
                 (StmtKind::Return, source)
             }

@@ -42,8 +42,45 @@ pub struct Checked {
 
 /// Checks `scenario`, reporting every error at once (its arguments' too: `attr::parse`
 /// recorded them in `cx`).
-pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checked> {
+pub fn check(cx: Ctxt, scenario: Scenario, args: Args) -> syn::Result<Checked> {
     check_signature(&cx, &scenario.sig);
+    check_body(cx, scenario, args)
+}
+
+/// Checks a `#[step]` fn (see [`parse::step_fn`](crate::internals::parse::step_fn)): a plain
+/// fn whose parameters and return type are bindings (named as bindings are, of types the
+/// machine can hold), and whose body is checked as a scenario's, its parameters in scope.
+pub fn check_step(cx: Ctxt, scenario: Scenario, steps: Vec<Ident>) -> syn::Result<Checked> {
+    check_step_signature(&cx, &scenario.sig);
+    check_body(cx, scenario, Args::for_step(steps))
+}
+
+fn check_step_signature(cx: &Ctxt, sig: &Signature) {
+    if let Some(token) = &sig.constness {
+        cx.error_spanned_by(token, "a step function is a plain `fn`: remove `const`");
+    }
+    if let Some(token) = &sig.asyncness {
+        cx.error_spanned_by(
+            token,
+            "a step function is a plain `fn`: remove `async` (the macro writes the async twin \
+             itself)",
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned_by(token, "a step function is a plain `fn`: remove `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "a step function is a plain `fn`: remove the ABI");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        cx.error_spanned_by(&sig.generics, "a step function cannot be generic");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "a step function cannot be variadic");
+    }
+}
+
+fn check_body(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checked> {
     for binding in &scenario.bindings {
         check_binding(&cx, &binding.ident, &binding.ty);
         if binding.kind == BindingKind::NextRequest && !is_bool(&binding.ty) {
@@ -76,6 +113,11 @@ pub fn check(cx: Ctxt, mut scenario: Scenario, args: Args) -> syn::Result<Checke
         scopes: Vec::new(),
         loops: Vec::new(),
     };
+    // A step function's parameters (and return binding) are in scope from the start.
+    validator.scopes.push(Vec::new());
+    for &param in &scenario.params {
+        validator.declare(param);
+    }
     let falls_through = !validator.block(&mut scenario.body).diverges;
     cx.check()?;
     Ok(Checked {
@@ -390,6 +432,13 @@ impl Validator<'_> {
             }
             StmtKind::YieldNow => wait,
             StmtKind::NextRequest { bind } => {
+                if let Some(bind) = *bind {
+                    self.declare(bind);
+                }
+                wait
+            }
+            StmtKind::Call { call, bind, .. } => {
+                self.expr(call);
                 if let Some(bind) = *bind {
                     self.declare(bind);
                 }

@@ -38,6 +38,7 @@ pub const MATCHING: Example = expand_input!("matching");
 pub const UNTIL_CLOSE: Example = expand_input!("until_close");
 pub const CONN: Example = expand_input!("conn");
 pub const NO_DEFAULT: Example = expand_input!("no_default");
+pub const STEP_FN: Example = expand_input!("step_fn");
 
 pub const FRAMED: Example = Example {
     name: "framed",
@@ -90,6 +91,31 @@ impl Example {
         };
         (args, func.into_token_stream())
     }
+}
+
+impl Example {
+    /// Each `#[step]` fn of the example, as the macro receives it (see [`Example::tokens`]).
+    pub fn step_tokens(&self) -> Vec<(TokenStream, TokenStream)> {
+        let file = syn::parse_file(self.source).expect("the example parses as a file");
+        file.items
+            .into_iter()
+            .filter_map(|item| match item {
+                syn::Item::Fn(mut func) => {
+                    let at = func.attrs.iter().position(is_step)?;
+                    let args = match func.attrs.remove(at).meta {
+                        syn::Meta::List(list) => list.tokens,
+                        _ => TokenStream::new(),
+                    };
+                    Some((args, func.into_token_stream()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn is_step(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("step")
 }
 
 fn is_scenario(attr: &syn::Attribute) -> bool {

@@ -8,7 +8,7 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 use super::{
     CONN, CONTROL_FLOW, ECHO, Example, FRAMED, JUMPS, KEEPALIVE, MATCHING, NO_DEFAULT, ROUTED,
-    STEP_ARGUMENTS, UNTIL_CLOSE,
+    STEP_ARGUMENTS, STEP_FN, UNTIL_CLOSE,
 };
 use crate::expand;
 
@@ -103,7 +103,7 @@ fn yields_into_waits() {
 ];
 
 /// The valid scenarios the corpus mutates (with the [`MORE`] below).
-const VALID: [&Example; 11] = [
+const VALID: [&Example; 12] = [
     &ECHO,
     &KEEPALIVE,
     &FRAMED,
@@ -115,7 +115,38 @@ const VALID: [&Example; 11] = [
     &UNTIL_CLOSE,
     &CONN,
     &NO_DEFAULT,
+    &STEP_FN,
 ];
+
+/// Step functions beyond [`STEP_FN`]'s: recursion, a broken signature, returns of every kind.
+const STEP_MORE: Example = Example {
+    name: "step_more",
+    source: r#"
+#[step(steps = [inner])]
+fn again(n: usize) -> usize {
+    let m: usize = again(n - 1);
+    m
+}
+#[step(steps = [])]
+async fn broken<T>(self, (a, b): (u8, u8)) -> Vec<u8> {
+    let end: usize = read_until(b'\n');
+    if end > 2 { return end; }
+}
+#[step(steps = [read_len], colour = 3)]
+fn returns(max: usize, mut seen: u8) -> u64 {
+    let n: usize = read_len();
+    if n > max { return 0; }
+    while next_request() { seen += 1; }
+    let x: u64 = n as u64;
+    x + u64::from(seen)
+}
+#[step]
+fn nothing() {
+    yield_now();
+    return 3;
+}
+"#,
+};
 
 /// Tokens the mutations insert.
 const POOL: &[&str] = &[
@@ -288,6 +319,19 @@ fn sequence_path(trees: &[Tree], index: &mut usize, path: &mut Vec<usize>) -> bo
     false
 }
 
+/// One to three mutations of the arguments (one time in four) or the fn.
+fn mutated(args: TokenStream, item: TokenStream, rng: &mut Rng) -> (TokenStream, TokenStream) {
+    let (mut args, mut item) = (to_trees(args), to_trees(item));
+    for _ in 0..1 + rng.below(3) {
+        if rng.below(4) == 0 {
+            mutate(&mut args, rng)
+        } else {
+            mutate(&mut item, rng)
+        }
+    }
+    (to_tokens(&args), to_tokens(&item))
+}
+
 fn mutate(trees: &mut Vec<Tree>, rng: &mut Rng) {
     let mut index = rng.below(sequences(trees));
     let mut path = Vec::new();
@@ -370,15 +414,7 @@ fn mutated_scenarios_never_panic() {
     for case in 0..CASES {
         let base = bases[case % bases.len()];
         let (args, item) = base.tokens();
-        let (mut args, mut item) = (to_trees(args), to_trees(item));
-        for _ in 0..1 + rng.below(3) {
-            if rng.below(4) == 0 {
-                mutate(&mut args, &mut rng)
-            } else {
-                mutate(&mut item, &mut rng)
-            }
-        }
-        let (args, item) = (to_tokens(&args), to_tokens(&item));
+        let (args, item) = mutated(args, item, &mut rng);
         let shown = format!("#[scenario({args})] {item}");
         let result = catch_unwind(AssertUnwindSafe(|| expand::scenario(args, item)));
         match result {
@@ -408,6 +444,56 @@ fn mutated_scenarios_never_panic() {
     println!(
         "{CASES} mutated scenarios: {expanded} expanded, {stubbed} errors with stubs, {refused} refused"
     );
+}
+
+/// The same mutations on step functions, through `#[step]`.
+#[test]
+fn step_functions_never_panic() {
+    const CASES: usize = 600;
+    let bases: Vec<(TokenStream, TokenStream)> = STEP_FN
+        .step_tokens()
+        .into_iter()
+        .chain(STEP_MORE.step_tokens())
+        .collect();
+    let mut rng = Rng(0x57E9_F00D);
+    let (mut expanded, mut stubbed) = (0, 0);
+    for case in 0..CASES {
+        let (args, item) = bases[case % bases.len()].clone();
+        let (args, item) = mutated(args, item, &mut rng);
+        let shown = format!("#[step({args})] {item}");
+        match catch_unwind(AssertUnwindSafe(|| expand::step(args, item))) {
+            Err(_) => panic!("case {case} panicked:\n{shown}"),
+            Ok(Err(_)) => {}
+            Ok(Ok(output)) => {
+                let text = output.to_string();
+                if let Err(error) = syn::parse2::<syn::File>(output) {
+                    panic!(
+                        "case {case}: the expansion does not parse ({error}):\n{shown}\n---\n{text}"
+                    );
+                }
+                if text.contains("compile_error") {
+                    stubbed += 1
+                } else {
+                    expanded += 1
+                }
+            }
+        }
+    }
+    assert!(
+        expanded > 0 && stubbed > 0,
+        "expanded {expanded}, stubbed {stubbed}"
+    );
+}
+
+#[test]
+fn step_function_mistakes_are_errors() {
+    for (args, item) in STEP_MORE.step_tokens() {
+        let output = expand::step(args, item).expect("a fn expands").to_string();
+        assert!(output.contains("compile_error"), "{output}");
+    }
+    let (args, item) = STEP_MORE.step_tokens().remove(0);
+    let output = expand::step(args, item).expect("a fn expands").to_string();
+    assert!(output.contains("cannot recurse"), "{output}");
 }
 
 #[test]

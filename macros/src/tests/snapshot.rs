@@ -9,13 +9,18 @@ use std::path::PathBuf;
 
 use super::{
     CONN, CONTROL_FLOW, ECHO, Example, JUMPS, KEEPALIVE, MATCHING, NO_DEFAULT, STEP_ARGUMENTS,
-    UNTIL_CLOSE,
+    STEP_FN, UNTIL_CLOSE,
 };
 use crate::expand;
 
 fn expanded(example: &Example) -> String {
     let (args, item) = example.tokens();
-    let output = expand::scenario(args, item).expect("a valid scenario expands");
+    let mut output: proc_macro2::TokenStream = example
+        .step_tokens()
+        .into_iter()
+        .map(|(args, item)| expand::step(args, item).expect("a valid step fn expands"))
+        .collect();
+    output.extend(expand::scenario(args, item).expect("a valid scenario expands"));
     let file: syn::File = syn::parse2(output).expect("the expansion parses as a file");
     prettyplease::unparse(&file)
 }
@@ -90,4 +95,9 @@ fn conn_expansion() {
 #[test]
 fn no_default_expansion() {
     check_snapshot(&NO_DEFAULT);
+}
+
+#[test]
+fn step_fn_expansion() {
+    check_snapshot(&STEP_FN);
 }

@@ -46,6 +46,8 @@ pub struct Slots {
     /// The bytes a computed argument holds across a wait (a delimiter, or the unwritten rest
     /// of a reply), if any step has one.
     pub held: Option<Ident>,
+    /// The sub-machine field of each step function's call, by the call's ordinal.
+    pub calls: HashMap<usize, Ident>,
     pub taken: HashSet<String>,
 }
 
@@ -59,11 +61,21 @@ impl Slots {
             writes: false,
             lens: HashMap::new(),
             held: None,
+            calls: HashMap::new(),
             taken: ["state", "buf", "written"]
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
         };
+        // A step function's parameters first: they keep their names. Its return binding is
+        // a local of `resume`: assigned where it returns, it never lives across a wait.
+        for &param in scenario
+            .params
+            .iter()
+            .filter(|&&id| Some(id) != scenario.ret)
+        {
+            slots.binding_field(checked, param);
+        }
         slots.block(checked, &scenario.body);
         slots
     }
@@ -165,6 +177,34 @@ impl Slots {
                     if matches!(delim, Delim::Expr(delim) if delim.computed) {
                         self.held_field();
                     }
+                    if let Some(id) = bind {
+                        self.binding_field(checked, *id);
+                    }
+                }
+                StmtKind::Call { callee, bind, .. } => {
+                    let ident = self.name(&callee.unraw().to_string());
+                    let doc = format!(
+                        "The sub-machine of {}, while it waits in the call.",
+                        stmt.source.describe()
+                    );
+                    self.fields.push(Field {
+                        ident: ident.clone(),
+                        // A slot like a binding's: empty until the call begins (no
+                        // `Default` needed of the sub-machine), dropped with the machine.
+                        ty: quote_spanned! {callee.span()=>
+                            ::twinbench::__private::Binding<
+                                <#callee as ::twinbench::Step>::Machine,
+                                {
+                                    ::core::mem::needs_drop::<
+                                        <#callee as ::twinbench::Step>::Machine,
+                                    >() as ::core::primitive::usize
+                                },
+                            >
+                        },
+                        init: quote!(::twinbench::__private::Binding::new()),
+                        doc,
+                    });
+                    self.calls.insert(stmt.source.ordinal, ident);
                     if let Some(id) = bind {
                         self.binding_field(checked, *id);
                     }

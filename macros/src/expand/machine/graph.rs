@@ -79,7 +79,9 @@ impl Node<'_> {
 /// Whether a wait evaluates a computed argument where it begins (in the code that enters its
 /// state), so that it cannot be the machine's first state.
 pub fn evaluates_on_entry(stmt: &Stmt) -> bool {
-    stmt.kind.wait_argument().is_some_and(|expr| expr.computed)
+    // A step function's call makes its sub-machine where the step begins.
+    matches!(stmt.kind, StmtKind::Call { .. })
+        || stmt.kind.wait_argument().is_some_and(|expr| expr.computed)
 }
 
 /// A loop around the statement being lowered: where its `break` and `continue` go.
@@ -136,7 +138,8 @@ impl<'a> Graph<'a> {
             | StmtKind::ReadExact { .. }
             | StmtKind::Write { .. }
             | StmtKind::YieldNow
-            | StmtKind::NextRequest { .. } => self.push(Node::Wait { stmt, next }, order),
+            | StmtKind::NextRequest { .. }
+            | StmtKind::Call { .. } => self.push(Node::Wait { stmt, next }, order),
             // `validate` resolved each jump to a loop around it, all of them lowered here.
             StmtKind::Break(jump) => self
                 .loops

@@ -30,6 +30,7 @@ mod emit;
 mod fields;
 mod graph;
 mod plan;
+pub mod step;
 
 use std::cell::RefCell;
 
@@ -62,6 +63,9 @@ pub fn expand(checked: &Checked, names: &Names) -> Output {
         idents: Idents::new(),
         declared: RefCell::default(),
         resumed: RefCell::default(),
+        buf: quote::quote!(self.buf),
+        buf_param: None,
+        done: quote::quote!(()),
     };
     Output {
         items: emitter.items(checked),

@@ -219,6 +219,15 @@ impl Graph<'_> {
     /// (`write(reply.as_bytes())`, `read_exact(len)`, `read_until(SEMICOLON)`) what it waits
     /// for: `WriteReply`, `ReadExactLen`, `ReadUntilSemicolon`.
     pub fn state_base_name(&self, node: NodeId) -> String {
+        // A step function's call is named after the function: `ReadBulk`.
+        if let Node::Wait { stmt, .. } = &self.nodes[node]
+            && let StmtKind::Call { callee, .. } = &stmt.kind
+        {
+            let name = upper_camel(&callee.unraw().to_string());
+            if is_identifier(&name) {
+                return name;
+            }
+        }
         let step = self.step_name(node);
         let waited = match &self.nodes[node] {
             Node::Wait { stmt, .. } => match &stmt.kind {
@@ -260,6 +269,7 @@ impl Graph<'_> {
                 StmtKind::Break(_) => "Break",
                 StmtKind::Continue(_) => "Continue",
                 StmtKind::Return => "Return",
+                StmtKind::Call { .. } => "Call",
                 StmtKind::Match { origin, .. } => origin_name(*origin),
             },
             Node::ForInit { .. } => "ForStart",
