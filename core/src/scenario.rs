@@ -302,6 +302,11 @@ pub trait Step {
 pub trait StepMachine {
     /// What the step function returns.
     type Output;
+    /// Whether dropping the machine drops a value: true if a binding's type or another field
+    /// has drop glue. (`needs_drop` of the machine itself is always true, since its binding
+    /// slots implement `Drop`.) The caller's slot for the sub-machine keeps a drop flag only
+    /// when this is true, so that a machine of plain data is written in place.
+    const NEEDS_DROP: bool;
 
     /// Runs until the function returns (`Ready`) or an operation cannot proceed (`Pending`;
     /// the caller returns `Pending` too and resumes this on its next `resume`).

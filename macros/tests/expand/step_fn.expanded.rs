@@ -67,6 +67,8 @@ const _: () = {
     #[automatically_derived]
     impl ::twinbench::StepMachine for ReadLenMachine {
         type Output = usize;
+        const NEEDS_DROP: bool = false || ::core::mem::needs_drop::<usize>()
+            || ::core::mem::needs_drop::<usize>();
         fn resume<const N: usize, __TwinbenchIo: ::twinbench::Io>(
             &mut self,
             io: &mut __TwinbenchIo,
@@ -172,7 +174,7 @@ const _: () = {
         read_len: ::twinbench::__private::Binding<
             <read_len as ::twinbench::Step>::Machine,
             {
-                ::core::mem::needs_drop::<<read_len as ::twinbench::Step>::Machine>()
+                <<read_len as ::twinbench::Step>::Machine as ::twinbench::StepMachine>::NEEDS_DROP
                     as ::core::primitive::usize
             },
         >,
@@ -201,6 +203,9 @@ const _: () = {
     #[automatically_derived]
     impl ::twinbench::StepMachine for EchoBodyMachine {
         type Output = ();
+        const NEEDS_DROP: bool = false || ::core::mem::needs_drop::<u8>()
+            || <<read_len as ::twinbench::Step>::Machine as ::twinbench::StepMachine>::NEEDS_DROP
+            || ::core::mem::needs_drop::<usize>();
         fn resume<const N: usize, __TwinbenchIo: ::twinbench::Io>(
             &mut self,
             io: &mut __TwinbenchIo,
@@ -330,7 +335,7 @@ const _: () = {
         echo_body: ::twinbench::__private::Binding<
             <echo_body as ::twinbench::Step>::Machine,
             {
-                ::core::mem::needs_drop::<<echo_body as ::twinbench::Step>::Machine>()
+                <<echo_body as ::twinbench::Step>::Machine as ::twinbench::StepMachine>::NEEDS_DROP
                     as ::core::primitive::usize
             },
         >,

@@ -30,6 +30,10 @@ pub struct Field {
     pub ty: TokenStream,
     pub init: TokenStream,
     pub doc: String,
+    /// Whether dropping the field drops anything (a `bool` expression): the user's type's
+    /// `needs_drop` for a binding's slot, whose own `Drop` does nothing for a type without
+    /// drop glue. A step function's machine sums these into `StepMachine::NEEDS_DROP`.
+    pub drops: TokenStream,
 }
 
 /// The machine's fields, allocated in source order: `state`, `buf`, one per binding, one
@@ -118,11 +122,13 @@ impl Slots {
             }
             _ => format!("From {}.", binding.source.describe()),
         };
+        let user_ty = &binding.ty;
         self.fields.push(Field {
             ident,
             ty,
             init,
             doc,
+            drops: quote!(::core::mem::needs_drop::<#user_ty>()),
         });
         self.bindings[id] = slot;
     }
@@ -153,6 +159,7 @@ impl Slots {
             ident: ident.clone(),
             ty: quote!(::std::vec::Vec<u8>),
             init: quote!(::std::vec::Vec::new()),
+            drops: quote!(true),
             doc: "What a computed step argument holds across a wait: the delimiter, or the \
                   unwritten rest of a reply whose write would block (the machine cannot name \
                   the argument's own type). Empty at other times."
@@ -183,6 +190,12 @@ impl Slots {
                 }
                 StmtKind::Call { callee, bind, .. } => {
                     let ident = self.name(&callee.unraw().to_string());
+                    // Not `needs_drop` of the machine, which is true of any machine (its
+                    // slots have a `Drop`): what its fields' values need, so that a machine
+                    // of plain data is written in place, as a plain field is.
+                    let needs_drop = quote_spanned! {callee.span()=>
+                        <<#callee as ::twinbench::Step>::Machine as ::twinbench::StepMachine>::NEEDS_DROP
+                    };
                     let doc = format!(
                         "The sub-machine of {}, while it waits in the call.",
                         stmt.source.describe()
@@ -194,15 +207,12 @@ impl Slots {
                         ty: quote_spanned! {callee.span()=>
                             ::twinbench::__private::Binding<
                                 <#callee as ::twinbench::Step>::Machine,
-                                {
-                                    ::core::mem::needs_drop::<
-                                        <#callee as ::twinbench::Step>::Machine,
-                                    >() as ::core::primitive::usize
-                                },
+                                { #needs_drop as ::core::primitive::usize },
                             >
                         },
                         init: quote!(::twinbench::__private::Binding::new()),
                         doc,
+                        drops: quote!(#needs_drop),
                     });
                     self.calls.insert(stmt.source.ordinal, ident);
                     if let Some(id) = bind {
@@ -220,6 +230,7 @@ impl Slots {
                         ty: quote!(usize),
                         init: quote!(0),
                         doc,
+                        drops: quote!(false),
                     });
                     self.lens.insert(stmt.source.ordinal, ident);
                 }
@@ -253,6 +264,7 @@ impl Slots {
                             ty,
                             init,
                             doc,
+                            drops: quote!(false),
                         });
                         self.ranges.insert(stmt.source.ordinal, ident);
                         if let Some(var) = var {

@@ -99,6 +99,7 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
             })
             .collect()
     };
+    let drops = slots.fields.iter().map(|field| &field.drops);
     let io = &emitter.idents.io;
     let items = quote! {
         #machine_doc
@@ -117,6 +118,7 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
         #[automatically_derived]
         impl ::twinbench::StepMachine for #machine {
             type Output = #output;
+            const NEEDS_DROP: bool = false #(|| #drops)*;
 
             fn resume<const N: usize, __TwinbenchIo: ::twinbench::Io>(
                 &mut self,
