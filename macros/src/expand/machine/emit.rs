@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
@@ -35,17 +35,29 @@ pub struct Emitter<'a> {
     /// While an arm is emitted: the bindings it uses that no `let` within it declared first,
     /// each re-borrowed once at the arm's top.
     pub resumed: RefCell<BTreeSet<BindingId>>,
-    /// The receive buffer, as a place: `self.buf` in a scenario's machine, `(*buf)` (the
-    /// caller's, passed to `resume`) in a step function's.
-    pub buf: TokenStream,
-    /// A step function's `buf` parameter (`buf` is then `(*buf)`); `None` in a scenario's
-    /// machine.
+    /// Where the receive buffer is (see [`buf_at`](Self::buf_at)): `None` in a scenario's
+    /// machine (`self.buf`), a step function's `buf` parameter (the caller's, passed to
+    /// `resume`) in its machine.
     pub buf_param: Option<Ident>,
     /// What the machine returns at its end: `()`, or a step function's return binding.
     pub done: TokenStream,
 }
 
 impl Emitter<'_> {
+    /// The receive buffer as a place, spanned `at`: `self.buf`, or a step function's `(*buf)`,
+    /// parentheses spanned `at` around the macro's mixed-site `buf`.
+    pub fn buf_at(&self, at: Span) -> TokenStream {
+        match &self.buf_param {
+            None => quote_spanned!(at=> self.buf),
+            Some(param) => {
+                let mut group =
+                    proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(*#param));
+                group.set_span(at);
+                TokenTree::Group(group).into()
+            }
+        }
+    }
+
     pub fn state_name(&self, node: NodeId) -> &Ident {
         let (_, name) = self
             .plan
@@ -244,7 +256,7 @@ impl Emitter<'_> {
             bytes,
             ..
         } = &self.idents;
-        let buf = &self.buf;
+        let buf = &self.buf_at(Span::call_site());
         let fill = quote! {
             let #n = ::core::task::ready!(#io.poll_read(#buf.spare_mut()?))?;
             #buf.filled_by(#n);
@@ -678,7 +690,7 @@ impl Emitter<'_> {
             StmtKind::Let { .. } => unreachable!("a `let` is rendered with what follows it"),
             StmtKind::Consume { len } => {
                 let len = self.expr(len);
-                let buf = &self.buf;
+                let buf = &self.buf_at(Span::call_site());
                 quote!(#buf.consume(#len);)
             }
             StmtKind::ReadUntil { .. }
@@ -723,20 +735,12 @@ impl RenderPlain for Emitter<'_> {
         lower(expr, &|hole: &Hole| {
             let span = hole.ident.span();
             match hole.target {
-                // Spanned on the user's `buf`, so a panic in the expression (an index out of
-                // bounds) points at the user's line: `self.buf`, or a step function's `(*buf)`
-                // in parentheses spanned there (its `buf` is the macro's, mixed-site).
-                HoleTarget::Buf => match &self.buf_param {
-                    None => quote_spanned!(span=> self.buf.filled()),
-                    Some(param) => {
-                        let mut group = proc_macro2::Group::new(
-                            proc_macro2::Delimiter::Parenthesis,
-                            quote!(*#param),
-                        );
-                        group.set_span(span);
-                        quote_spanned!(span=> #group.filled())
-                    }
-                },
+                // Spanned on the user's `buf`, so that a panic in the expression (an index out
+                // of bounds) points at the user's line.
+                HoleTarget::Buf => {
+                    let buf = self.buf_at(span);
+                    quote_spanned!(span=> #buf.filled())
+                }
                 HoleTarget::Conn => {
                     let io = in_user_parens(&self.idents.io, span);
                     quote_spanned!(span=> #io.conn())

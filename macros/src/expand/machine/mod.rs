@@ -63,7 +63,6 @@ pub fn expand(checked: &Checked, names: &Names) -> Output {
         idents: Idents::new(),
         declared: RefCell::default(),
         resumed: RefCell::default(),
-        buf: quote::quote!(self.buf),
         buf_param: None,
         done: quote::quote!(()),
     };

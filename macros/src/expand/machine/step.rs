@@ -50,7 +50,6 @@ pub fn expand(checked: &Checked, names: &Names, output: &TokenStream) -> StepOut
         idents: Idents::new(),
         declared: Default::default(),
         resumed: Default::default(),
-        buf: quote!((*#buf)),
         buf_param: Some(buf.clone()),
         done,
     };
