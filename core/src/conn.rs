@@ -276,11 +276,12 @@ impl<const N: usize> RecvBuf<N> {
     pub fn find_resuming(&self, delim: &[u8]) -> Option<usize> {
         let filled = self.filled();
         let from = self.scanned.get();
-        // Index loops over `filled` itself, from `from`: the offset found is then plainly at
-        // most `filled.len()`, as `find`'s is, so the caller's `&buf[..end]` needs no check of
-        // its own (a search over `filled[from..]`, or a `skip`, costs more per call). The loops
-        // yield where the delimiter starts, its end added after: breaking with `at + 1` costs a
-        // `mov` a byte (the incremented index is then kept in a second register).
+        // One byte: an index loop over `filled` itself, from `from`: the offset found is then
+        // plainly at most `filled.len()`, as `find`'s is, so the caller's `&buf[..end]` needs
+        // no check of its own (a search over `filled[from..]`, or a `skip`, costs more per
+        // call). It yields where the delimiter starts, its end added after: breaking with
+        // `at + 1` costs a `mov` a byte (the incremented index is then kept in a second
+        // register).
         let found = match delim {
             [] => None,
             [byte] => {
@@ -295,18 +296,23 @@ impl<const N: usize> RecvBuf<N> {
                     at += 1;
                 }
             }
-            _ => {
-                let mut at = from;
-                loop {
-                    let Some(window) = filled.get(at..at + delim.len()) else {
-                        break None;
-                    };
-                    if window == delim {
-                        break Some(at);
-                    }
-                    at += 1;
-                }
-            }
+            // Longer delimiters: `find`'s `windows` search, which LLVM turns into one compare
+            // of `n` bytes and a counted step a byte (an index loop,
+            // `filled.get(at..at + n) == delim`, costs tens of instructions a request more).
+            // From the front (every search but the ones after a miss) it is `find`'s loop over
+            // `filled` as is: over `filled[from..]` LLVM keeps a second induction variable, an
+            // instruction a byte more. After a miss, over the unscanned tail, its offset moved
+            // back to `filled`'s. `from` is at most `filled.len()` (a miss sets it to at most
+            // that, and `filled` only grows until the hit or `consume` that resets it), so
+            // `get` yields `None` only in a broken buffer.
+            _ if from == 0 => filled
+                .windows(delim.len())
+                .position(|window| window == delim),
+            _ => filled.get(from..).and_then(|rest| {
+                rest.windows(delim.len())
+                    .position(|window| window == delim)
+                    .map(|at| from + at)
+            }),
         };
         match found {
             Some(at) => {
