@@ -9,6 +9,7 @@
 //! May import: [`trace`](crate::trace) (the network's answers it translates). The generated code
 //! names these types at the crate root.
 
+use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -213,6 +214,11 @@ pub struct RecvBuf<const N: usize> {
     bytes: [u8; N],
     start: usize,
     end: usize,
+    /// Where [`find_resuming`](Self::find_resuming) starts, as an offset into `filled`: no
+    /// delimiter it was last asked for starts before it. 0 but between a miss and the search
+    /// after it. A `Cell`, so the search is a `&self` method like [`find`](Self::find) (a
+    /// delimiter may borrow `buf`).
+    scanned: Cell<usize>,
 }
 
 impl<const N: usize> Default for RecvBuf<N> {
@@ -230,6 +236,7 @@ impl<const N: usize> RecvBuf<N> {
             bytes: [0; N],
             start: 0,
             end: 0,
+            scanned: Cell::new(0),
         }
     }
 
@@ -255,6 +262,73 @@ impl<const N: usize> RecvBuf<N> {
     #[inline]
     pub fn find(&self, delim: &[u8]) -> Option<usize> {
         find(self.filled(), delim)
+    }
+
+    /// [`find`](Self::find) as `read_until` calls it, once before each read: scans only the
+    /// bytes no earlier call has scanned, so each byte is scanned once however the request
+    /// trickles in. A miss remembers where `delim` may still start (its last `delim.len() - 1`
+    /// bytes stay in, for a delimiter split across reads) and the next call, after more bytes
+    /// arrive, resumes there; a hit, a [`consume`](Self::consume) and a new buffer start at the
+    /// front of [`filled`](Self::filled). Between a miss and the next call nothing but reads
+    /// ([`spare_mut`](Self::spare_mut), [`filled_by`](Self::filled_by)) may happen, and the
+    /// next call looks for the same `delim` (else it may miss what it skips).
+    #[inline]
+    pub fn find_resuming(&self, delim: &[u8]) -> Option<usize> {
+        let filled = self.filled();
+        let from = self.scanned.get();
+        // One byte: an index loop over `filled` itself, from `from`: the offset found is then
+        // plainly at most `filled.len()`, as `find`'s is, so the caller's `&buf[..end]` needs
+        // no check of its own (a search over `filled[from..]`, or a `skip`, costs more per
+        // call). It yields where the delimiter starts, its end added after: breaking with
+        // `at + 1` costs a `mov` a byte (the incremented index is then kept in a second
+        // register).
+        let found = match delim {
+            [] => None,
+            [byte] => {
+                let mut at = from;
+                loop {
+                    if at >= filled.len() {
+                        break None;
+                    }
+                    if filled[at] == *byte {
+                        break Some(at);
+                    }
+                    at += 1;
+                }
+            }
+            // Longer delimiters: `find`'s `windows` search, which LLVM turns into one compare
+            // of `n` bytes and a counted step a byte (an index loop,
+            // `filled.get(at..at + n) == delim`, costs tens of instructions a request more).
+            // From the front (every search but the ones after a miss) it is `find`'s loop over
+            // `filled` as is: over `filled[from..]` LLVM keeps a second induction variable, an
+            // instruction a byte more. After a miss, over the unscanned tail, its offset moved
+            // back to `filled`'s. `from` is at most `filled.len()` (a miss sets it to at most
+            // that, and `filled` only grows until the hit or `consume` that resets it), so
+            // `get` yields `None` only in a broken buffer.
+            _ if from == 0 => filled
+                .windows(delim.len())
+                .position(|window| window == delim),
+            _ => filled.get(from..).and_then(|rest| {
+                rest.windows(delim.len())
+                    .position(|window| window == delim)
+                    .map(|at| from + at)
+            }),
+        };
+        match found {
+            Some(at) => {
+                self.scanned.set(0);
+                Some(at + delim.len())
+            }
+            None => {
+                // `delim` may still start in the last `delim.len() - 1` bytes.
+                let done = filled.len().saturating_sub(delim.len().saturating_sub(1));
+                // Nothing new scanned (the common first search, in an empty buffer): no store.
+                if done > from {
+                    self.scanned.set(done);
+                }
+                None
+            }
+        }
     }
 
     /// Room to read into. Moves the unconsumed bytes to the front when the tail is full;
@@ -287,6 +361,8 @@ impl<const N: usize> RecvBuf<N> {
             self.start = 0;
             self.end = 0;
         }
+        // The mark's offset counted consumed bytes: the next search starts at the front.
+        self.scanned.set(0);
     }
 }
 
@@ -314,6 +390,107 @@ mod tests {
         assert_eq!(find(b"PING\r\n", b"\r\n"), Some(6));
         assert_eq!(find(b"PING\r", b"\r\n"), None);
         assert_eq!(find(b"abc", b""), None);
+    }
+
+    /// `find_resuming` as `read_until` calls it, counting the bytes each call scans.
+    fn search<const N: usize>(
+        buf: &RecvBuf<N>,
+        delim: &[u8],
+        scanned: &mut usize,
+    ) -> Option<usize> {
+        *scanned += buf.len() - buf.scanned.get();
+        buf.find_resuming(delim)
+    }
+
+    /// Where the next search starts, as an offset into `filled`.
+    fn mark<const N: usize>(buf: &RecvBuf<N>) -> usize {
+        buf.scanned.get()
+    }
+
+    /// Fills `buf` with `request` a byte per read, searching after each as `read_until` does;
+    /// the offset found and the bytes scanned in all.
+    fn trickle<const N: usize>(
+        buf: &mut RecvBuf<N>,
+        request: &[u8],
+        delim: &[u8],
+    ) -> (Option<usize>, usize) {
+        let mut scanned = 0;
+        let mut rest = request;
+        loop {
+            if let Some(end) = search(buf, delim, &mut scanned) {
+                return (Some(end), scanned);
+            }
+            let Some((&byte, tail)) = rest.split_first() else {
+                return (None, scanned);
+            };
+            let Ok(spare) = buf.spare_mut() else {
+                return (None, scanned);
+            };
+            spare[0] = byte;
+            buf.filled_by(1);
+            rest = tail;
+        }
+    }
+
+    #[test]
+    fn find_resuming_scans_each_byte_once_over_a_trickled_fill() {
+        // 4,096 bytes without the delimiter, then it: rescanning after each read would scan
+        // 4,096 × 4,097 / 2 bytes; resuming scans each once, plus up to `delim.len() - 1` again
+        // per read (the bytes a delimiter split across reads may start in).
+        let mut request = vec![b'x'; 4096];
+        request.extend_from_slice(b"\r\n\r\n");
+        let mut buf = RecvBuf::<8192>::new();
+        let (found, scanned) = trickle(&mut buf, &request, b"\r\n\r\n");
+        assert_eq!(found, Some(request.len()));
+        assert!(scanned <= request.len() * 4, "{scanned} bytes scanned");
+        assert_eq!(mark(&buf), 0, "a hit starts the next search at the front");
+
+        let mut buf = RecvBuf::<8192>::new();
+        let (found, scanned) = trickle(&mut buf, &request, b"\n");
+        assert_eq!(found, Some(4096 + 2));
+        assert_eq!(scanned, 4096 + 2);
+    }
+
+    #[test]
+    fn find_resuming_finds_a_delimiter_split_across_reads_and_near_misses() {
+        for request in [&b"ab\r\n\rc\r\n\r\n"[..], b"\r\r\n\r\r\n\r\n", b"\r\n\r\n"] {
+            let mut buf = RecvBuf::<32>::new();
+            let (found, _) = trickle(&mut buf, request, b"\r\n\r\n");
+            assert_eq!(found, find(request, b"\r\n\r\n"), "{request:?}");
+        }
+    }
+
+    #[test]
+    fn find_resuming_keeps_its_mark_through_compaction_and_drops_it_on_consume() {
+        let mut buf = RecvBuf::<8>::new();
+        buf.spare_mut().unwrap().copy_from_slice(b"ab\ncdefg");
+        buf.filled_by(8);
+        buf.consume(3);
+        assert_eq!(buf.find_resuming(b"\r\n"), None);
+        assert_eq!(mark(&buf), 4);
+        // Full at the tail: the next read moves `cdefg` to the front, the mark with it.
+        buf.spare_mut().unwrap()[..2].copy_from_slice(b"\r\n");
+        buf.filled_by(2);
+        assert_eq!(buf.filled(), b"cdefg\r\n");
+        assert_eq!(mark(&buf), 4);
+        let mut scanned = 0;
+        assert_eq!(search(&buf, b"\r\n", &mut scanned), Some(7));
+        assert_eq!(scanned, 3);
+        // A miss, then a consume: the search starts again at the front.
+        assert_eq!(buf.find_resuming(b"x"), None);
+        assert_eq!(mark(&buf), 7);
+        buf.consume(1);
+        assert_eq!(mark(&buf), 0);
+        assert_eq!(buf.find_resuming(b"d"), Some(1));
+    }
+
+    #[test]
+    fn find_resuming_takes_a_delimiter_borrowed_from_the_buffer() {
+        let mut buf = RecvBuf::<8>::new();
+        buf.spare_mut().unwrap()[..4].copy_from_slice(b"abca");
+        buf.filled_by(4);
+        assert_eq!(buf.find_resuming(&buf.filled()[..1]), Some(1));
+        assert_eq!(buf.find_resuming(&buf.filled()[1..2]), Some(2));
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Machine for EchoMachine {
     fn resume<C: Io>(&mut self, io: &mut C) -> Poll<Result<(), ConnError>> {
         loop {
             match self.state {
-                EchoState::ReadRequest => match self.buf.find(b"\n") {
+                EchoState::ReadRequest => match self.buf.find_resuming(b"\n") {
                     Some(end) => {
                         self.end = end;
                         self.state = EchoState::WriteReply;
@@ -72,7 +72,7 @@ impl HandwrittenEcho {
     pub async fn serve_conn<C: AsyncIo>(io: &mut C) -> Result<(), ConnError> {
         let mut buf = RecvBuf::<BUFFER>::new();
         let end = loop {
-            if let Some(end) = buf.find(b"\n") {
+            if let Some(end) = buf.find_resuming(b"\n") {
                 break end;
             }
             let n = io.read(buf.spare_mut()?).await?;

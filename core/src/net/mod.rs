@@ -378,7 +378,11 @@ impl<T: Tracer> Network<T> {
     ///
     /// The network's operations speak [`OpResult`], not `io::Error`: both twins' hot paths
     /// skip `io::Error`'s construction, decoding and drop.
-    #[inline]
+    ///
+    /// Always inlined: the manual twin calls it from the driver's `serve`, into which the whole
+    /// machine is inlined, and LLVM's choice flipped with the size of the scenario's code
+    /// (a call, and the spills around it, in some scenarios' rows and not in others').
+    #[inline(always)]
     pub(crate) fn accept(&self) -> Result<usize, OpResult> {
         self.call(&self.counters.accept);
         let op = self.listener_ops.get();

@@ -1,7 +1,7 @@
 //! The async twin: the scenario as a person writes it with `.await` — plain locals, plain
 //! loops, one `.await` per I/O call.
 //!
-//! Its I/O matches the machine's call for call: both look in `buf` (`find`, `len`) before
+//! Its I/O matches the machine's call for call: both look in `buf` (`find_resuming`, `len`) before
 //! reading, read into the same `spare_mut()`, and write the same slices.
 //!
 //! # Long scenarios: chunks
@@ -257,7 +257,7 @@ impl Emitter<'_> {
                 let read = if bind.is_some() || assign.is_some() {
                     quote! {
                         loop {
-                            if let ::core::option::Option::Some(#found) = #buf.find(#delim) {
+                            if let ::core::option::Option::Some(#found) = #buf.find_resuming(#delim) {
                                 break #found;
                             }
                             #fill
@@ -266,7 +266,7 @@ impl Emitter<'_> {
                 } else {
                     quote! {
                         loop {
-                            if #buf.find(#delim).is_some() {
+                            if #buf.find_resuming(#delim).is_some() {
                                 break;
                             }
                             #fill

@@ -52,7 +52,7 @@ const _: () = {
             let mut buf = ::twinbench::RecvBuf::<32>::new();
             let greeting: String = format!("hello {}\n", (io).conn());
             loop {
-                if buf.find(b"\n").is_some() {
+                if buf.find_resuming(b"\n").is_some() {
                     break;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -111,7 +111,7 @@ const _: () = {
                         self.state = GreeterState::ReadUntil;
                     }
                     GreeterState::ReadUntil => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(_) => {
                                 self.state = GreeterState::WriteGreeting;
                             }

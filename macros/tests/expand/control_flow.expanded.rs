@@ -63,7 +63,9 @@ const _: () = {
             loop {
                 let end: usize = loop {
                     if let ::core::option::Option::Some(found) = buf
-                        .find(::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)))
+                        .find_resuming(
+                            ::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)),
+                        )
                     {
                         break found;
                     }
@@ -207,7 +209,7 @@ const _: () = {
                     ControlFlowState::ReadUntilSemicolon => {
                         match self
                             .buf
-                            .find(
+                            .find_resuming(
                                 ::twinbench::__private::Delimiter::as_bytes(&(SEMICOLON)),
                             )
                         {

@@ -51,7 +51,7 @@ const _: () = {
         ) -> ::core::result::Result<(), ::twinbench::ConnError> {
             let mut buf = ::twinbench::RecvBuf::<128>::new();
             let end: usize = loop {
-                if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n") {
                     break found;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -96,7 +96,7 @@ const _: () = {
             loop {
                 match self.state {
                     EchoState::ReadUntil => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 self.end.set(found);
                                 self.state = EchoState::Write;

@@ -52,7 +52,9 @@ const _: () = {
             let mut buf = ::twinbench::RecvBuf::<64>::new();
             'requests: loop {
                 let mut end: usize = loop {
-                    if let ::core::option::Option::Some(found) = buf.find(b"\r\n") {
+                    if let ::core::option::Option::Some(found) = buf
+                        .find_resuming(b"\r\n")
+                    {
                         break found;
                     }
                     let n = io.read(buf.spare_mut()?).await?;
@@ -76,7 +78,9 @@ const _: () = {
                     }
                     buf.consume(end);
                     end = loop {
-                        if let ::core::option::Option::Some(found) = buf.find(b"\r\n") {
+                        if let ::core::option::Option::Some(found) = buf
+                            .find_resuming(b"\r\n")
+                        {
                             break found;
                         }
                         let n = io.read(buf.spare_mut()?).await?;
@@ -137,7 +141,7 @@ const _: () = {
             loop {
                 match self.state {
                     JumpsState::ReadUntil => {
-                        match self.buf.find(b"\r\n") {
+                        match self.buf.find_resuming(b"\r\n") {
                             ::core::option::Option::Some(found) => {
                                 self.end.set(found);
                                 self.state = JumpsState::While;
@@ -185,7 +189,7 @@ const _: () = {
                     }
                     JumpsState::ReadUntil2 => {
                         let end = unsafe { self.end.get_mut() };
-                        match self.buf.find(b"\r\n") {
+                        match self.buf.find_resuming(b"\r\n") {
                             ::core::option::Option::Some(found) => {
                                 (end).0 = found;
                                 self.state = JumpsState::While;

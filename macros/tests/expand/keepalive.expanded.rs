@@ -59,7 +59,8 @@ const _: () = {
             let mut buf = ::twinbench::RecvBuf::<128>::new();
             for _ in 0..4 {
                 let end: usize = loop {
-                    if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                    if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n")
+                    {
                         break found;
                     }
                     let n = io.read(buf.spare_mut()?).await?;
@@ -123,7 +124,7 @@ const _: () = {
                         }
                     }
                     KeepaliveState::ReadUntil => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 self.end.set(found);
                                 self.state = KeepaliveState::Write;

@@ -60,7 +60,7 @@ const _: () = {
         ) -> ::core::result::Result<(), ::twinbench::ConnError> {
             let mut buf = ::twinbench::RecvBuf::<64>::new();
             let end: usize = loop {
-                if let ::core::option::Option::Some(found) = buf.find(b"\r\n") {
+                if let ::core::option::Option::Some(found) = buf.find_resuming(b"\r\n") {
                     break found;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -104,7 +104,7 @@ const _: () = {
             }
             buf.consume(end);
             let end: usize = loop {
-                if let ::core::option::Option::Some(found) = buf.find(b"\r\n") {
+                if let ::core::option::Option::Some(found) = buf.find_resuming(b"\r\n") {
                     break found;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -229,7 +229,7 @@ const _: () = {
             loop {
                 match self.state {
                     MatchingState::ReadUntil => {
-                        match self.buf.find(b"\r\n") {
+                        match self.buf.find_resuming(b"\r\n") {
                             ::core::option::Option::Some(found) => {
                                 let end = self.end.set(found);
                                 match &self.buf.filled()[..(end).0 - 2] {
@@ -328,7 +328,7 @@ const _: () = {
                         self.state = MatchingState::ReadUntil2;
                     }
                     MatchingState::ReadUntil2 => {
-                        match self.buf.find(b"\r\n") {
+                        match self.buf.find_resuming(b"\r\n") {
                             ::core::option::Option::Some(found) => {
                                 let end_2 = self.end_2.set(found);
                                 match parse_len(&self.buf.filled()[..(end_2).0]) {

@@ -50,7 +50,7 @@ const _: () = {
         ) -> ::core::result::Result<(), ::twinbench::ConnError> {
             let mut buf = ::twinbench::RecvBuf::<64>::new();
             let end: usize = loop {
-                if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n") {
                     break found;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -65,7 +65,8 @@ const _: () = {
             }
             loop {
                 let end: usize = loop {
-                    if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                    if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n")
+                    {
                         break found;
                     }
                     let n = io.read(buf.spare_mut()?).await?;
@@ -142,7 +143,7 @@ const _: () = {
             loop {
                 match self.state {
                     NoDefaultState::ReadUntil => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 let end = self.end.set(found);
                                 let block: Block = Block::copy_of(
@@ -173,7 +174,7 @@ const _: () = {
                         self.state = NoDefaultState::ReadUntil2;
                     }
                     NoDefaultState::ReadUntil2 => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 let end_2 = self.end_2.set(found);
                                 let line: String = String::from_utf8_lossy(

@@ -66,7 +66,9 @@ const _: () = {
             ) {
                 delim => {
                     loop {
-                        if let ::core::option::Option::Some(found) = buf.find(delim) {
+                        if let ::core::option::Option::Some(found) = buf
+                            .find_resuming(delim)
+                        {
                             break found;
                         }
                         let n = io.read(buf.spare_mut()?).await?;
@@ -157,7 +159,7 @@ const _: () = {
                         }
                     }
                     StepArgumentsState::ReadUntil => {
-                        match self.buf.find(&self.held) {
+                        match self.buf.find_resuming(&self.held) {
                             ::core::option::Option::Some(found) => {
                                 self.held.clear();
                                 let end = self.end.set(found);

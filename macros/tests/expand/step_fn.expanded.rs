@@ -29,7 +29,7 @@ const _: () = {
             #[allow(unused_mut)]
             let mut __twinbench_ret: usize;
             let end: usize = loop {
-                if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n") {
                     break found;
                 }
                 let n = io.read(buf.spare_mut()?).await?;
@@ -79,7 +79,7 @@ const _: () = {
             loop {
                 match self.state {
                     ReadLenState::ReadUntil => {
-                        match (*buf).find(b"\n") {
+                        match (*buf).find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 let end = self.end.set(found);
                                 let len_binding: usize = digits(

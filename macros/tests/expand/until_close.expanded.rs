@@ -69,7 +69,8 @@ const _: () = {
                     break;
                 }
                 let end: usize = loop {
-                    if let ::core::option::Option::Some(found) = buf.find(b"\n") {
+                    if let ::core::option::Option::Some(found) = buf.find_resuming(b"\n")
+                    {
                         break found;
                     }
                     let n = io.read(buf.spare_mut()?).await?;
@@ -153,7 +154,7 @@ const _: () = {
                         }
                     }
                     UntilCloseState::ReadUntil => {
-                        match self.buf.find(b"\n") {
+                        match self.buf.find_resuming(b"\n") {
                             ::core::option::Option::Some(found) => {
                                 self.end.set(found);
                                 self.state = UntilCloseState::Write;

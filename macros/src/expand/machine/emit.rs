@@ -297,7 +297,7 @@ impl Emitter<'_> {
                     }
                 };
                 quote! {
-                    match #buf.find(#delim) {
+                    match #buf.find_resuming(#delim) {
                         #found_arm
                         ::core::option::Option::None => {
                             #fill
