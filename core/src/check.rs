@@ -47,6 +47,7 @@ pub struct Differential<'a> {
     max_rounds: u64,
     stall_rounds: u64,
     watchdog: Option<std::time::Duration>,
+    connection_limit: Option<usize>,
 }
 
 /// Every variant this build can run ([`Variant::compiled`]): a `Differential`'s default.
@@ -73,7 +74,16 @@ impl<'a> Differential<'a> {
             max_rounds: RunConfig::new(Variant::Manual).max_rounds,
             stall_rounds: RunConfig::new(Variant::Manual).stall_rounds,
             watchdog: None,
+            connection_limit: None,
         }
+    }
+
+    /// Every run with a connection limit ([`RunConfig::connection_limit`]): below the
+    /// connection count, both twins then stop accepting while `limit` connections are live
+    /// and recycle their slots, and must still do identical work.
+    pub fn connection_limit(mut self, limit: usize) -> Self {
+        self.connection_limit = Some(limit);
+        self
     }
 
     /// With `connections` connections (a few suffice: each connection's network is
@@ -156,6 +166,7 @@ impl<'a> Differential<'a> {
             config.faults = self.faults;
             config.io = self.io;
             config.watchdog = self.watchdog;
+            config.connection_limit = self.connection_limit;
             let (report, traces) = self.scenario.run_traced(&config).map_err(|error| {
                 divergence(DivergenceKind::RunError {
                     variant,

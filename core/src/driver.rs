@@ -6,14 +6,21 @@
 //! churn: a `queued` flag keeps each connection in the run queue at most once), and readiness
 //! is tracked per connection so no I/O call is made that is known to block.
 //!
+//! Which slot serves which connection is the type parameter `L` ([`Slots`]): one slot per
+//! connection ([`PerConnection`], slot `i` for connection `i`: no connection limit), or as many
+//! as the run's connection limit, recycled ([`Recycled`]): a free slot goes to each accepted
+//! connection and comes back when it closes, and while none is free the loop stops accepting
+//! (the listener's readiness is kept: no accept call is made). Tokens name slots; under
+//! `Recycled` a slot remembers which connection it serves.
+//!
 //! It keeps the [`round`](crate::round)s both twins keep, so both make the same number of polls.
 //!
 //! Generic over the [`Backend`] (the fake network, or real sockets): the loop is the same.
 //!
 //! May import what both twins share — [`gate`](crate::gate), [`round`](crate::round),
 //! [`io`](crate::io) and its [`Backend`], [`conn`](crate::conn),
-//! [`scenario`](mod@crate::scenario), [`trace`](crate::trace), [`unwind`](crate::unwind),
-//! [`watch`](crate::watch) — and never the async side,
+//! [`scenario`](mod@crate::scenario), [`slots`](crate::slots), [`trace`](crate::trace),
+//! [`unwind`](crate::unwind), [`watch`](crate::watch) — and never the async side,
 //! [`runtime`](crate::runtime), its peer.
 
 use core::task::Poll;
@@ -24,24 +31,30 @@ use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write
 use crate::io::{Backend, Events, Interest, Sockets, Stream};
 use crate::round::{RoundCount, RoundLimits, RunEnd};
 use crate::scenario::{Machine, Scenario};
+use crate::slots::Slots;
+#[cfg(doc)]
+use crate::slots::{PerConnection, Recycled};
 use crate::trace::OpResult;
 use crate::watch::Watch;
 
 /// One connection's slot: its machine and what the loop knows about it.
-struct Slot<M> {
+struct Slot<M, P> {
     machine: M,
     ready: Readiness,
     /// Accepted and not finished.
     live: bool,
     /// In the run queue.
     queued: bool,
+    /// The connection it serves, if that is not its index ([`Slots::pair`]).
+    conn: P,
 }
 
 /// The poll-loop driver for one scenario on one backend, with everything allocated up front.
-pub struct Driver<M, B> {
+pub struct Driver<M, B, L: Slots> {
     backend: B,
     events: Events,
-    slots: Box<[Slot<M>]>,
+    slots: Box<[Slot<M, L::Pair>]>,
+    free: L,
     queue: VecDeque<usize>,
     deferred: Vec<usize>,
 }
@@ -78,23 +91,25 @@ impl<S: Stream, W> Io for SlotIo<'_, S, W> {
     }
 }
 
-impl<M: Machine, B: Backend> Driver<M, B> {
-    /// Allocates slots and queues for every connection of `backend`.
-    pub fn new<S: Scenario<Machine = M>>(scenario: &S, backend: B) -> Self {
-        let connections = backend.sockets().connections();
+impl<M: Machine, B: Backend, L: Slots> Driver<M, B, L> {
+    /// Allocates `slots` connection slots (one per connection of `backend` under
+    /// [`PerConnection`], the connection limit under [`Recycled`]) and the queues for them.
+    pub fn new<S: Scenario<Machine = M>>(scenario: &S, backend: B, slots: usize) -> Self {
         Driver {
             backend,
-            events: Events::with_capacity(connections + 1),
-            slots: (0..connections)
+            events: Events::with_capacity(slots + 1),
+            slots: (0..slots)
                 .map(|_| Slot {
                     machine: scenario.machine(),
                     ready: Readiness::default(),
                     live: false,
                     queued: false,
+                    conn: L::Pair::default(),
                 })
                 .collect(),
-            queue: VecDeque::with_capacity(connections),
-            deferred: Vec::with_capacity(connections),
+            free: L::new(slots),
+            queue: VecDeque::with_capacity(slots),
+            deferred: Vec::with_capacity(slots),
         }
     }
 
@@ -108,11 +123,16 @@ impl<M: Machine, B: Backend> Driver<M, B> {
             backend,
             events,
             slots,
+            free,
             queue,
             deferred,
         } = self;
         let sockets = backend.sockets();
-        let connections = slots.len();
+        let connections = if L::RECYCLED {
+            sockets.connections()
+        } else {
+            slots.len()
+        };
         backend.register_listener(LISTENER_TOKEN);
 
         let mut can_accept = true;
@@ -120,21 +140,24 @@ impl<M: Machine, B: Backend> Driver<M, B> {
         let mut live = 0;
         let mut rounds = RoundCount::default();
         let stalled = loop {
-            while can_accept && accepted < connections {
+            // At the connection limit (no free slot), accepting waits for a close.
+            while can_accept && accepted < connections && free.any_free() {
                 match sockets.accept() {
                     Ok(stream) => {
                         let conn = stream.conn();
+                        let index = free.take(conn);
                         backend.register(
                             &stream,
-                            conn_token(conn),
+                            conn_token(index),
                             Interest::READABLE | Interest::WRITABLE,
                         );
-                        let slot = &mut slots[conn];
+                        let slot = &mut slots[index];
                         slot.machine = scenario.machine();
                         slot.ready = Readiness::new_ready();
                         slot.live = true;
                         slot.queued = true;
-                        queue.push_back(conn);
+                        slot.conn = L::pair(conn);
+                        queue.push_back(index);
                         accepted += 1;
                         live += 1;
                     }
@@ -145,9 +168,10 @@ impl<M: Machine, B: Backend> Driver<M, B> {
                 }
             }
 
-            while let Some(conn) = queue.pop_front() {
-                let slot = &mut slots[conn];
+            while let Some(index) = queue.pop_front() {
+                let slot = &mut slots[index];
                 slot.queued = false;
+                let conn = L::other(index, slot.conn);
                 let stream = sockets.stream(conn);
                 let mut io = SlotIo::<_, W> {
                     stream,
@@ -161,12 +185,13 @@ impl<M: Machine, B: Backend> Driver<M, B> {
                 core::mem::forget(serving);
                 match resumed {
                     Poll::Ready(result) => {
-                        backend.deregister(&io.stream, conn_token(conn));
+                        backend.deregister(&io.stream, conn_token(index));
                         sockets.close(io.stream, result);
                         slot.live = false;
+                        free.put(index);
                         live -= 1;
                     }
-                    Poll::Pending if io.deferred => deferred.push(conn),
+                    Poll::Pending if io.deferred => deferred.push(index),
                     Poll::Pending => {}
                 }
             }
@@ -190,11 +215,11 @@ impl<M: Machine, B: Backend> Driver<M, B> {
                     queue.push_back(event.token().0 - 1);
                 }
             }
-            for conn in deferred.drain(..) {
-                let slot = &mut slots[conn];
+            for index in deferred.drain(..) {
+                let slot = &mut slots[index];
                 if !slot.queued {
                     slot.queued = true;
-                    queue.push_back(conn);
+                    queue.push_back(index);
                 }
             }
         };
@@ -202,10 +227,12 @@ impl<M: Machine, B: Backend> Driver<M, B> {
         if stalled {
             queue.clear();
             deferred.clear();
-            for (conn, slot) in slots.iter_mut().enumerate().filter(|(_, slot)| slot.live) {
+            for (index, slot) in slots.iter_mut().enumerate().filter(|(_, slot)| slot.live) {
                 slot.live = false;
                 slot.queued = false;
-                backend.deregister(&sockets.stream(conn), conn_token(conn));
+                free.put(index);
+                let conn = L::other(index, slot.conn);
+                backend.deregister(&sockets.stream(conn), conn_token(index));
             }
         }
         backend.deregister_listener(LISTENER_TOKEN);
@@ -213,7 +240,7 @@ impl<M: Machine, B: Backend> Driver<M, B> {
     }
 }
 
-impl<M, B: Backend> Driver<M, B> {
+impl<M, B: Backend, L: Slots> Driver<M, B, L> {
     /// After a panic unwound out of [`run`](Driver::run) (a connection is still live): deregisters
     /// the connections it left live and the listener, and empties the queues, so the next run
     /// starts as from a fresh driver. It closes nothing, as a stalled run does not: the next
@@ -226,14 +253,16 @@ impl<M, B: Backend> Driver<M, B> {
         self.queue.clear();
         self.deferred.clear();
         let sockets = self.backend.sockets();
-        for (conn, slot) in self.slots.iter_mut().enumerate() {
+        for (index, slot) in self.slots.iter_mut().enumerate() {
             if slot.live {
+                let conn = L::other(index, slot.conn);
                 self.backend
-                    .deregister(&sockets.stream(conn), conn_token(conn));
+                    .deregister(&sockets.stream(conn), conn_token(index));
             }
             slot.live = false;
             slot.queued = false;
         }
+        self.free.reset();
         self.backend.deregister_listener(LISTENER_TOKEN);
     }
 }

@@ -28,7 +28,9 @@
 //!   [`any`]: [`AnyScenario`], any scenario behind `dyn`; [`check`]: the differential harness
 //!   that proves the twins did identical work, on top;
 //! - beside them: [`handwritten`], the hand-written echo control (over `conn` and `scenario`),
-//!   and [`alloc`], the counting allocator the tests and the harness share.
+//!   [`alloc`], the counting allocator the tests and the harness share, and [`slots`], the
+//!   connection slots of the loops: one per connection, or recycled under a connection limit
+//!   (it imports nothing).
 //!
 //! The crate root only re-exports: the paths `#[scenario]`'s output names
 //! (`::twinbench::Scenario`, `Machine`, `Io`, `AsyncIo`, …) and the runner's API.
@@ -62,6 +64,7 @@ pub mod round;
 pub mod runner;
 pub mod runtime;
 pub mod scenario;
+pub mod slots;
 pub mod trace;
 pub mod unwind;
 pub mod watch;

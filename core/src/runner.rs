@@ -20,11 +20,12 @@ use crate::conn::{AsyncIo, ConnError};
 use crate::driver::Driver;
 use crate::io::Backend;
 use crate::kernel::{Kernel, SetupError, SocketKind};
-use crate::net::{BadReply, Faults, NetModel, Network};
+use crate::net::{self, BadReply, ClientLayout, Faults, NetModel, Network};
 use crate::round::{RoundLimits, RunEnd};
 use crate::runtime::executor::{self, Spawn};
 use crate::runtime::reactor::{AsyncListener, AsyncStream, Reactor};
 use crate::scenario::{Outcome, Scenario};
+use crate::slots::{PerConnection, Recycled, Slots};
 use crate::trace::{Counts, NoTrace, Op, Traced, Tracer};
 use crate::unwind;
 use crate::watch::{Unwatched, Watch, Watched, Watching};
@@ -217,6 +218,9 @@ pub struct RunConfig {
     pub watchdog: Option<Duration>,
     /// The I/O under the twins: the fake network or real sockets.
     pub io: Transport,
+    /// At most this many connections live at once (`None`, the default: as many as the run
+    /// has). See [`connection_limit`](RunConfig::connection_limit).
+    pub connection_limit: Option<usize>,
 }
 
 impl RunConfig {
@@ -232,6 +236,32 @@ impl RunConfig {
             faults: None,
             watchdog: None,
             io: Transport::Fake,
+            connection_limit: None,
+        }
+    }
+
+    /// At most `limit` connections live at once, as a server's connection limit: while `limit`
+    /// connections are live, both twins stop accepting (the listener's readiness is kept, no
+    /// call is made), and accept again in the round after one closes. Every per-connection
+    /// state of the loops (the driver's machines, the reactor's registrations, the executors'
+    /// task slots) is then held for `limit` connections, recycled as they close; the tokens
+    /// the loops register name those slots. A limit at or above the run's connections changes
+    /// nothing (the loops are then those of a run without a limit, slot `i` for connection
+    /// `i`); 0 is [`RunError::ZeroConnectionLimit`]. See [`slots`](crate::slots).
+    ///
+    /// The default is no limit, so that the rows measured before the limit existed keep their
+    /// accept pacing (and so their counts) exactly: a limit below the connection count makes
+    /// later connections wait for a slot, which changes when each is accepted.
+    pub const fn connection_limit(mut self, limit: usize) -> Self {
+        self.connection_limit = Some(limit);
+        self
+    }
+
+    /// The slots a run of `connections` connections keeps: the limit, or every connection.
+    pub const fn slots(&self, connections: usize) -> usize {
+        match self.connection_limit {
+            Some(limit) if limit < connections => limit,
+            _ => connections,
         }
     }
 
@@ -297,6 +327,8 @@ pub enum RunError {
         /// The limit.
         max: usize,
     },
+    /// A connection limit of 0 would never accept a connection.
+    ZeroConnectionLimit,
     /// A `Chunked(0)` network would never transfer a byte.
     EmptyChunks,
     /// A connection's state (the machine or the future, whichever is larger: the same answer
@@ -344,6 +376,9 @@ impl fmt::Display for RunError {
                     f,
                     "{requested} connections requested; at most {max} are supported"
                 )
+            }
+            RunError::ZeroConnectionLimit => {
+                f.write_str("a connection limit of 0 would never accept a connection")
             }
             RunError::EmptyChunks => {
                 f.write_str("a chunked network needs chunks of at least 1 byte")
@@ -473,6 +508,9 @@ fn prepare_watched<S: Scenario + 'static, T: Tracer, Wt: Watch, R>(
             max: MAX_CONNECTIONS,
         });
     }
+    if config.connection_limit == Some(0) {
+        return Err(RunError::ZeroConnectionLimit);
+    }
     if config.model == NetModel::Chunked(0) {
         return Err(RunError::EmptyChunks);
     }
@@ -483,19 +521,39 @@ fn prepare_watched<S: Scenario + 'static, T: Tracer, Wt: Watch, R>(
             max: MAX_STATE_BYTES,
         });
     }
-    let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
     let buffer = scenario.config().buffer;
+    let slots = config.slots(connections);
     if let Transport::Kernel(kind) = config.io {
         if config.syscalls {
             return Err(RunError::SyscallsOverKernel);
         }
+        let clients = (0..connections).map(|conn| scenario.client(conn)).collect();
         let kernel = Kernel::<T>::new(kind, config.model, clients, config.faults, buffer)
             .map_err(RunError::Kernel)?;
         // The clients connect now, so that a limit hit is an error before the run.
         kernel.reset().map_err(RunError::Kernel)?;
-        return prepare_on::<S, _, Wt, R>(scenario, &kernel, config, f);
+        return if slots < connections {
+            prepare_on::<S, _, Wt, Recycled, R>(scenario, &kernel, config, slots, f)
+        } else {
+            prepare_on::<S, _, Wt, PerConnection, R>(scenario, &kernel, config, slots, f)
+        };
     }
-    let net = Network::<T>::new(
+    // The clients are made one at a time and handed to the network as they come: under a
+    // connection limit its peers share them (`net::Shared`), and a run of a million
+    // connections never holds a million `Client`s at once.
+    let clients = (0..connections).map(|conn| scenario.client(conn));
+    if slots < connections {
+        let net = Network::<T, net::Shared>::new(
+            config.model,
+            clients,
+            config.syscalls,
+            config.faults,
+            buffer,
+        )
+        .map_err(RunError::Syscalls)?;
+        return prepare_on::<S, _, Wt, Recycled, R>(scenario, &net, config, slots, f);
+    }
+    let net = Network::<T, net::Inline>::new(
         config.model,
         clients,
         config.syscalls,
@@ -503,7 +561,7 @@ fn prepare_watched<S: Scenario + 'static, T: Tracer, Wt: Watch, R>(
         buffer,
     )
     .map_err(RunError::Syscalls)?;
-    prepare_on::<S, _, Wt, R>(scenario, &net, config, f)
+    prepare_on::<S, _, Wt, PerConnection, R>(scenario, &net, config, slots, f)
 }
 
 /// What a prepared run owns beneath its loops: the backend they are generic over, and what
@@ -513,8 +571,9 @@ trait World: 'static {
     type Backend<'w>: Backend
     where
         Self: 'w;
-    /// A backend for one driver or reactor (its poller allocated here, at setup).
-    fn backend(&self) -> Self::Backend<'_>;
+    /// A backend for one driver or reactor keeping `slots` connection slots (its poller,
+    /// with tokens for the listener and each slot, allocated here, at setup).
+    fn backend(&self, slots: usize) -> Self::Backend<'_>;
     /// Puts everything back for the next serve (see [`Run::reset`]).
     fn reset(&self);
     /// How far the serve under way has got, for stall detection (see [`round`](crate::round)):
@@ -548,10 +607,10 @@ trait World: 'static {
     }
 }
 
-impl<T: Tracer> World for Network<T> {
-    type Backend<'w> = crate::io::Poll<'w, T>;
-    fn backend(&self) -> crate::io::Poll<'_, T> {
-        crate::io::Poll::new(self, self.connections() + 1)
+impl<T: Tracer, C: ClientLayout> World for Network<T, C> {
+    type Backend<'w> = crate::io::Poll<'w, T, C>;
+    fn backend(&self, slots: usize) -> crate::io::Poll<'_, T, C> {
+        crate::io::Poll::new(self, slots + 1)
     }
     fn reset(&self) {
         Network::reset(self);
@@ -575,7 +634,7 @@ impl<T: Tracer> World for Network<T> {
 
 impl<T: Tracer> World for Kernel<T> {
     type Backend<'w> = &'w Kernel<T>;
-    fn backend(&self) -> &Kernel<T> {
+    fn backend(&self, _slots: usize) -> &Kernel<T> {
         self
     }
     fn reset(&self) {
@@ -601,18 +660,21 @@ impl<T: Tracer> World for Kernel<T> {
 }
 
 /// [`prepare`]'s second half, once the world under the loops exists: the variant's loop over
-/// its backend, watched by `Wt` or not.
-fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
+/// its backend, watched by `Wt` or not, with the slots `L` (`slots` of them): one per
+/// connection, or under a connection limit below the connection count, recycled — each an
+/// instantiation of its own (see [`slots`](crate::slots)), chosen once, by the caller.
+fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, L: Slots, R>(
     scenario: &S,
     world: &W,
     config: &RunConfig,
+    slots: usize,
     f: impl FnOnce(&mut dyn Run) -> R,
 ) -> Result<R, RunError> {
     let limits = Limits::of(config);
     Ok(match config.variant {
         Variant::Manual => {
-            let driver = Driver::new(scenario, world.backend());
-            f(&mut ManualRun::<S, W, Wt> {
+            let driver = Driver::<_, _, L>::new(scenario, world.backend(slots), slots);
+            f(&mut ManualRun::<S, W, Wt, L> {
                 scenario,
                 world,
                 driver,
@@ -621,8 +683,8 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             })
         }
         Variant::Async => {
-            let reactor = Reactor::new(world.backend());
-            let executor = noalloc_tasks::<S, _, Wt>(scenario, reactor.connections());
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
+            let executor = noalloc_tasks::<S, _, Wt, L>(scenario, slots);
             f(&mut AsyncRun {
                 world,
                 reactor: &reactor,
@@ -631,9 +693,9 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             })
         }
         Variant::AsyncBox => {
-            let reactor = Reactor::new(world.backend());
-            let executor = executor::noalloc::Executor::new(reactor.connections(), |stream| {
-                Box::pin(connection_task::<S, _, Wt, { Variant::AsyncBox as u8 }>(
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
+            let executor = executor::noalloc::Executor::<_, _, L>::with_slots(slots, |stream| {
+                Box::pin(connection_task::<S, _, L, Wt, { Variant::AsyncBox as u8 }>(
                     scenario, stream,
                 )) as Pin<Box<dyn Future<Output = ()>>>
             });
@@ -645,9 +707,9 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             })
         }
         Variant::AsyncBoxArc => {
-            let reactor = Reactor::new(world.backend());
-            let executor = executor::boxed::Executor::new(reactor.connections(), |stream| {
-                connection_task::<S, _, Wt, { Variant::AsyncBoxArc as u8 }>(scenario, stream)
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
+            let executor = executor::boxed::Executor::<_, L>::with_slots(slots, |stream| {
+                connection_task::<S, _, L, Wt, { Variant::AsyncBoxArc as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -663,11 +725,11 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             // them and so dropped first, also when `f` unwinds (the first bullet); only the
             // tasks and the reactor, both dropped by then, hold the references (the second).
             let (scenario, world) = unsafe { (for_the_run(scenario), for_the_run(world)) };
-            let reactor = Reactor::new(world.backend());
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
             // SAFETY: as above: `executor`, declared after `reactor`, is dropped first.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Tokio::new(), |stream| {
-                connection_task::<S, _, Wt, { Variant::AsyncTokio as u8 }>(scenario, stream)
+                connection_task::<S, _, L, Wt, { Variant::AsyncTokio as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -679,9 +741,9 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
         #[cfg(feature = "smol")]
         Variant::AsyncSmol => {
             use crate::runtime::executor::external::{Rounds, smol::Smol};
-            let reactor = Reactor::new(world.backend());
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
             let executor = Rounds::new(Smol::new(), |stream| {
-                connection_task::<S, _, Wt, { Variant::AsyncSmol as u8 }>(scenario, stream)
+                connection_task::<S, _, L, Wt, { Variant::AsyncSmol as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -695,11 +757,11 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
             use crate::runtime::executor::external::{Rounds, futures::Futures};
             // SAFETY: as for tokio above.
             let (scenario, world) = unsafe { (for_the_run(scenario), for_the_run(world)) };
-            let reactor = Reactor::new(world.backend());
+            let reactor = Reactor::<_, L>::new(world.backend(slots), slots);
             // SAFETY: as for tokio above.
             let reactor = unsafe { for_the_run(&reactor) };
             let executor = Rounds::new(Futures::new(), |stream| {
-                connection_task::<S, _, Wt, { Variant::AsyncFutures as u8 }>(scenario, stream)
+                connection_task::<S, _, L, Wt, { Variant::AsyncFutures as u8 }>(scenario, stream)
             });
             f(&mut AsyncRun {
                 world,
@@ -722,12 +784,12 @@ fn prepare_on<S: Scenario + 'static, W: World, Wt: Watch, R>(
 /// of its closure, and so the executor's, does not depend on what the caller of `prepare_on`
 /// returns: one instantiation of `run` polls the tasks, the single caller that lets their
 /// `poll` be inlined into it, as the driver's `resume` is into its loop.
-fn noalloc_tasks<'a, 'r, S: Scenario, B: Backend + 'r, Wt: Watch>(
+fn noalloc_tasks<'a, 'r, S: Scenario, B: Backend + 'r, Wt: Watch, L: Slots>(
     scenario: &'a S,
     capacity: usize,
-) -> impl executor::RunTasks<AsyncStream<'r, B>> {
-    executor::noalloc::Executor::new(capacity, |stream| {
-        connection_task::<S, _, Wt, { Variant::Async as u8 }>(scenario, stream)
+) -> impl executor::RunTasks<AsyncStream<'r, B, L>> {
+    executor::noalloc::Executor::<_, _, L>::with_slots(capacity, |stream| {
+        connection_task::<S, _, L, Wt, { Variant::Async as u8 }>(scenario, stream)
     })
 }
 
@@ -836,15 +898,15 @@ impl Limits {
     }
 }
 
-struct ManualRun<'a, S: Scenario, W: World, Wt> {
+struct ManualRun<'a, S: Scenario, W: World, Wt, L: Slots> {
     scenario: &'a S,
     world: &'a W,
-    driver: Driver<S::Machine, W::Backend<'a>>,
+    driver: Driver<S::Machine, W::Backend<'a>, L>,
     limits: Limits,
     watch: PhantomData<Wt>,
 }
 
-impl<S: Scenario, W: World, Wt: Watch> Run for ManualRun<'_, S, W, Wt> {
+impl<S: Scenario, W: World, Wt: Watch, L: Slots> Run for ManualRun<'_, S, W, Wt, L> {
     fn reset(&mut self) {
         // If a panic unwound out of the last serve, release what it left registered (a pass
         // over the slots, outside the measured serve: a flag set around the serve would keep
@@ -867,16 +929,16 @@ impl<S: Scenario, W: World, Wt: Watch> Run for ManualRun<'_, S, W, Wt> {
     }
 }
 
-struct AsyncRun<'e, 'r, W, B, E> {
+struct AsyncRun<'e, 'r, W, B, L, E> {
     world: &'r W,
-    reactor: &'r Reactor<B>,
+    reactor: &'r Reactor<B, L>,
     executor: &'e E,
     limits: Limits,
 }
 
-impl<'r, W: World, B: Backend, E> Run for AsyncRun<'_, 'r, W, B, E>
+impl<'r, W: World, B: Backend, L: Slots, E> Run for AsyncRun<'_, 'r, W, B, L, E>
 where
-    E: executor::RunTasks<AsyncStream<'r, B>>,
+    E: executor::RunTasks<AsyncStream<'r, B, L>>,
 {
     fn reset(&mut self) {
         if self.limits.serving {
@@ -906,14 +968,17 @@ where
     }
 }
 
-/// The async twin's root task: accept every connection and spawn a task for it.
+/// The async twin's root task: accept every connection and spawn a task for it — under a
+/// connection limit, while the reactor has a slot to give (at the limit its accept waits until
+/// the turn after a close, as the driver stops accepting while its slots are taken; see
+/// [`reactor`](crate::runtime::reactor)).
 ///
 /// It drops (deregisters) the listener once every connection is accepted, while the driver
 /// deregisters it at the end of the run; from then on the poller's event order, and so the
 /// order of tasks within a round, can differ from the driver's. Counts, traces and outcomes
 /// cannot: each connection's network depends only on its own operations.
-async fn accept_loop<'r, B: Backend, E: Spawn<AsyncStream<'r, B>>>(
-    reactor: &'r Reactor<B>,
+async fn accept_loop<'r, B: Backend, L: Slots, E: Spawn<AsyncStream<'r, B, L>>>(
+    reactor: &'r Reactor<B, L>,
     spawner: &E,
 ) {
     let listener = AsyncListener::new(reactor);
@@ -930,9 +995,9 @@ async fn accept_loop<'r, B: Backend, E: Spawn<AsyncStream<'r, B>>>(
 /// `V` is the variant ([`Variant`] as `u8`): the scenario's future is polled on an I/O type of
 /// the variant's own ([`VariantIo`]), so that each variant's task and scenario future are an
 /// instantiation of their own, with one caller each, as the driver's `resume` is.
-async fn connection_task<'r, S: Scenario, B: Backend, Wt: Watch, const V: u8>(
+async fn connection_task<'r, S: Scenario, B: Backend, L: Slots, Wt: Watch, const V: u8>(
     scenario: &S,
-    stream: AsyncStream<'r, B>,
+    stream: AsyncStream<'r, B, L>,
 ) {
     let conn = stream.conn();
     let mut io = VariantIo::<_, V>(stream);

@@ -24,6 +24,15 @@ fn zero_or_too_many_connections_and_empty_chunks_are_errors() {
             &RunConfig::new(variant).model(NetModel::Chunked(0)),
         );
         assert!(matches!(empty, Err(RunError::EmptyChunks)), "{variant}");
+
+        let no_slots = run(
+            &HandwrittenEcho,
+            &RunConfig::new(variant).connection_limit(0),
+        );
+        assert!(
+            matches!(no_slots, Err(RunError::ZeroConnectionLimit)),
+            "{variant}"
+        );
     }
 }
 

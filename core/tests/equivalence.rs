@@ -156,6 +156,41 @@ fn a_scenario_that_never_finishes_stalls_identically_and_releases_everything() {
         .unwrap_or_else(|d| panic!("{d}"));
 }
 
+/// Stalled at the connection limit: the live connections stall, the rest are never accepted
+/// (the accept loop waits for a slot that never frees), identically in every variant, and
+/// every registration is released.
+#[test]
+fn a_run_stalled_at_its_connection_limit_stalls_identically_and_releases_everything() {
+    let mut first = None;
+    for variant in Variant::compiled() {
+        let config = twinbench::RunConfig::new(variant)
+            .connections(7)
+            .connection_limit(2)
+            .max_rounds(50);
+        let report = twinbench::run(&Forever, &config).unwrap();
+        assert!(report.end.stalled, "{variant}");
+        assert_eq!(report.count(twinbench::Outcome::Stalled), 7, "{variant}");
+        assert_eq!(
+            report.counts.register, 3,
+            "{variant}: the listener and 2 slots"
+        );
+        assert_eq!(
+            report.counts.register, report.counts.unregister,
+            "{variant}: leaked a registration"
+        );
+        assert_eq!(*first.get_or_insert(report.clone()), report, "{variant}");
+    }
+    for model in [NetModel::Seed, NetModel::Random(7)] {
+        Differential::new(&Forever)
+            .allow_failures()
+            .connections(7)
+            .connection_limit(2)
+            .max_rounds(200)
+            .check(model)
+            .unwrap_or_else(|d| panic!("{d}"));
+    }
+}
+
 /// An EOF before the request is complete, and a request larger than the buffer, are reported
 /// outcomes, identical in every variant.
 #[test]

@@ -28,7 +28,7 @@ pub fn available() -> bool {
 }
 
 /// Instructions executed by `runs` measured serves of `scenario` under `config` (its variant,
-/// syscall mode, I/O and connection count), counted by callgrind running `exe measure-one …`: `exe`
+/// syscall mode, I/O, connection count and limit), counted by callgrind running `exe measure-one …`: `exe`
 /// is a binary whose `main` is a [`Harness`](crate::Harness) that knows `scenario`.
 pub fn instructions(
     exe: &Path,
@@ -45,6 +45,9 @@ pub fn instructions(
     let connections = config
         .connections
         .map_or_else(|| "default".to_owned(), |n| n.to_string());
+    let limit = config
+        .connection_limit
+        .map_or_else(|| "none".to_owned(), |n| n.to_string());
     let out = std::env::temp_dir().join(format!(
         "twinbench-callgrind-{}-{scenario}-{variant}-{}.out",
         std::process::id(),
@@ -58,6 +61,7 @@ pub fn instructions(
         .args(["measure-one", scenario, variant.name(), &runs.to_string()])
         .arg(mode)
         .arg(connections)
+        .arg(limit)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()

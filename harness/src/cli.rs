@@ -28,7 +28,11 @@ OPTIONS (the table; `instructions` and `scaling` take those marked):
                        epoll) or kernel-unix (AF_UNIX stream sockets, epoll)
                                                                       [instructions, scaling]
     --connections N    override every scenario's connection count     [instructions]
-    --sweep N,N,...    scaling: the connection counts to sweep        [scaling only]
+    --limit N          at most N connections live at once: both twins stop accepting at N
+                       and recycle a closed connection's slot (default: no limit)
+                                                                      [instructions, scaling]
+    --sweep N,N,...    scaling: the connection counts to sweep (up to 1,048,576); it also
+                       prints each variant's peak heap                [scaling only]
     --format FORMAT    text (default), markdown or json
     --runs N           serves per variant per timed sample (default: calibrated to ~2 ms);
                        instructions: measured serves per count (default 3)
@@ -76,6 +80,7 @@ struct Options<'a> {
     syscalls: bool,
     io: Transport,
     connections: Option<usize>,
+    limit: Option<usize>,
     sweep: Option<Vec<usize>>,
     format: Format,
     runs: Option<u32>,
@@ -151,6 +156,7 @@ fn parse<'a>(
         syscalls: false,
         io: Transport::Fake,
         connections: None,
+        limit: None,
         sweep: None,
         format: Format::Text,
         runs: None,
@@ -159,7 +165,7 @@ fn parse<'a>(
     while let Some(arg) = args.next() {
         // An option a subcommand cannot honour is an error, never silently ignored.
         let takes: &[Command] = match arg.as_str() {
-            "--scenario" | "--variant" | "--syscalls" | "--io" => {
+            "--scenario" | "--variant" | "--syscalls" | "--io" | "--limit" => {
                 &[Table, Instructions, Scaling, TimeSamples]
             }
             "--connections" | "--runs" => &[Table, Instructions, TimeSamples],
@@ -186,6 +192,7 @@ fn parse<'a>(
             "--syscalls" => options.syscalls = true,
             "--io" => options.io = value("--io")?.parse()?,
             "--connections" => options.connections = Some(count(&value("--connections")?)?),
+            "--limit" => options.limit = Some(count(&value("--limit")?)?),
             "--sweep" => {
                 let list = value("--sweep")?;
                 let counts = list.split(',').map(count).collect::<Result<Vec<_>, _>>()?;
@@ -272,6 +279,7 @@ fn config(options: &Options<'_>, variant: Variant) -> RunConfig {
         .syscalls(options.syscalls)
         .io(options.io);
     config.connections = options.connections;
+    config.connection_limit = options.limit;
     config
 }
 
@@ -428,6 +436,7 @@ fn table(options: &Options<'_>, reexec: bool) -> Result<(), String> {
         let meta = Meta {
             syscalls: options.syscalls,
             io: options.io.name(),
+            connection_limit: options.limit,
         };
         print_table(&rows, options.format, &meta);
     }
@@ -484,6 +493,9 @@ fn timed(
     args.extend(["--io".to_owned(), options.io.name().to_owned()]);
     if let Some(n) = options.connections {
         args.extend(["--connections".to_owned(), n.to_string()]);
+    }
+    if let Some(n) = options.limit {
+        args.extend(["--limit".to_owned(), n.to_string()]);
     }
     if let Some(n) = options.runs {
         args.extend(["--runs".to_owned(), n.to_string()]);
@@ -628,16 +640,22 @@ fn instructions_only(options: &Options<'_>) -> Result<(), String> {
 }
 
 /// `scaling`: each selected scenario over a sweep of connection counts, ns/request per variant
-/// (in-process timing), and a chart per scenario.
+/// (in-process timing), and a chart per scenario; then each variant's peak heap at each count
+/// (a whole run, setup included, as the table's column).
 fn scaling(options: &Options<'_>) -> Result<(), String> {
     let sweep = options
         .sweep
         .clone()
         .unwrap_or_else(|| SCALING_CONNECTIONS.to_vec());
+    let counting = twinbench::alloc::is_counting();
     for &scenario in &options.scenarios {
         let mut measured = Vec::new();
+        let mut peaks = Vec::new();
+        let limit = options
+            .limit
+            .map_or_else(String::new, |n| format!(", at most {n} live"));
         println!(
-            "{}: ns/request by connections (median of 9 samples)\n",
+            "{}: ns/request by connections{limit} (median of 9 samples)\n",
             scenario.name()
         );
         print!("{:>12}", "connections");
@@ -647,19 +665,21 @@ fn scaling(options: &Options<'_>) -> Result<(), String> {
         println!();
         for &connections in &sweep {
             print!("{connections:>12}");
+            let mut row = Vec::new();
             for &variant in &options.variants {
                 progress(&format!(
                     "{} {connections} connections, {variant}",
                     scenario.name()
                 ));
-                let config = RunConfig::new(variant)
-                    .connections(connections)
-                    .syscalls(options.syscalls)
-                    .io(options.io);
+                let mut config = config(options, variant);
+                config.connections = Some(connections);
                 // Keep each sample near a millisecond or more: many runs of few connections.
                 let runs = (20 * 256 / connections).clamp(2, 2000) as u32;
                 let ns = timing::ns_per_request(scenario, &config, 9, runs)
                     .map_err(|e| format!("{}: {e}", scenario.name()))?;
+                if counting {
+                    row.push(heap(scenario, &config)?.1);
+                }
                 print!("  {ns:>14.1}");
                 measured.push(report::Measured {
                     group: format!("{}-scaling", scenario.name()),
@@ -670,8 +690,27 @@ fn scaling(options: &Options<'_>) -> Result<(), String> {
                     requests: None,
                 });
             }
+            peaks.push((connections, row));
             progress("");
             println!();
+        }
+        if counting {
+            println!(
+                "\n{}: peak heap (MB) by connections{limit}\n",
+                scenario.name()
+            );
+            print!("{:>12}", "connections");
+            for variant in &options.variants {
+                print!("  {:>14}", variant.name());
+            }
+            println!();
+            for (connections, row) in &peaks {
+                print!("{connections:>12}");
+                for bytes in row {
+                    print!("  {:>14.1}", *bytes as f64 / 1e6);
+                }
+                println!();
+            }
         }
         let out = target_dir()?.join("twinbench");
         std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -706,14 +745,14 @@ fn target_dir() -> Result<std::path::PathBuf, String> {
         .ok_or_else(|| "cannot locate the target directory".to_owned())
 }
 
-/// `measure-one SCENARIO VARIANT RUNS MODE CONNECTIONS|default`: the child process callgrind
-/// watches (see [`callgrind::instructions`]). `MODE` is `plain`, `syscalls`, or the I/O
-/// (`kernel`, `kernel-unix`).
+/// `measure-one SCENARIO VARIANT RUNS MODE CONNECTIONS|default LIMIT|none`: the child process
+/// callgrind watches (see [`callgrind::instructions`]). `MODE` is `plain`, `syscalls`, or the
+/// I/O (`kernel`, `kernel-unix`).
 fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), String> {
-    let [scenario, variant, runs, mode, connections] = args else {
+    let [scenario, variant, runs, mode, connections, limit] = args else {
         return Err(
             "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls|kernel|kernel-unix \
-             CONNECTIONS|default"
+             CONNECTIONS|default LIMIT|none"
                 .to_owned(),
         );
     };
@@ -729,6 +768,9 @@ fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), St
     };
     if connections != "default" {
         config = config.connections(count(connections)?);
+    }
+    if limit != "none" {
+        config = config.connection_limit(count(limit)?);
     }
     scenario
         .prepare(&config, &mut |prepared| {

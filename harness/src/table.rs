@@ -37,6 +37,8 @@ pub(crate) struct Row {
 pub(crate) struct Meta {
     pub syscalls: bool,
     pub io: &'static str,
+    /// `--limit`, if given.
+    pub connection_limit: Option<usize>,
 }
 
 impl Meta {
@@ -49,6 +51,7 @@ impl Meta {
             "kernel": kernel(),
             "syscalls": self.syscalls,
             "io": self.io,
+            "connection_limit": self.connection_limit,
             "clock": "thread CPU time (CLOCK_THREAD_CPUTIME_ID); wall time beside it",
             "interval": "distribution-free 95% confidence interval for the median of the per-sample ratios",
         })
@@ -372,6 +375,7 @@ mod tests {
         let meta = Meta {
             syscalls: false,
             io: "fake",
+            connection_limit: None,
         };
         let document = json!({
             "meta": meta.json(),

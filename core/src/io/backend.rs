@@ -21,7 +21,7 @@ use super::poll::Poll;
 use super::stream::{FakeListener, FakeStream};
 use super::token::Token;
 use crate::conn::ConnError;
-use crate::net::Network;
+use crate::net::{ClientLayout, Network};
 use crate::trace::{OpResult, Tracer};
 
 /// One accepted connection as a backend hands it out: a cheap handle that reads and writes.
@@ -82,7 +82,7 @@ pub trait Backend {
 /// The stream type of a backend's sockets.
 pub type StreamOf<B> = <<B as Backend>::Sockets as Sockets>::Stream;
 
-impl<T: Tracer> Stream for FakeStream<'_, T> {
+impl<T: Tracer, C: ClientLayout> Stream for FakeStream<'_, T, C> {
     #[inline(always)]
     fn conn(&self) -> usize {
         FakeStream::conn(self)
@@ -102,8 +102,8 @@ impl<T: Tracer> Stream for FakeStream<'_, T> {
 // layer out of the inliner's decisions, so the fake network's code is what it was.
 
 /// The fake network's sockets: the network itself.
-impl<'n, T: Tracer> Sockets for &'n Network<T> {
-    type Stream = FakeStream<'n, T>;
+impl<'n, T: Tracer, C: ClientLayout> Sockets for &'n Network<T, C> {
+    type Stream = FakeStream<'n, T, C>;
 
     #[inline(always)]
     fn connections(self) -> usize {
@@ -127,11 +127,11 @@ impl<'n, T: Tracer> Sockets for &'n Network<T> {
 }
 
 /// The fake network's backend: its poller (which owns the registry and reaches the network).
-impl<'n, T: Tracer> Backend for Poll<'n, T> {
-    type Sockets = &'n Network<T>;
+impl<'n, T: Tracer, C: ClientLayout> Backend for Poll<'n, T, C> {
+    type Sockets = &'n Network<T, C>;
 
     #[inline(always)]
-    fn sockets(&self) -> &'n Network<T> {
+    fn sockets(&self) -> &'n Network<T, C> {
         self.network()
     }
 
@@ -150,14 +150,14 @@ impl<'n, T: Tracer> Backend for Poll<'n, T> {
     }
 
     #[inline(always)]
-    fn register(&self, stream: &FakeStream<'n, T>, token: Token, interest: Interest) {
+    fn register(&self, stream: &FakeStream<'n, T, C>, token: Token, interest: Interest) {
         self.registry()
             .register(stream, token, interest)
             .expect("tokens are assigned by accept order and never reused while registered");
     }
 
     #[inline(always)]
-    fn deregister(&self, stream: &FakeStream<'n, T>, token: Token) {
+    fn deregister(&self, stream: &FakeStream<'n, T, C>, token: Token) {
         self.registry()
             .deregister(stream, token)
             .expect("a source deregisters once, with the token it registered");

@@ -10,7 +10,7 @@ use std::io;
 use super::event::{Event, Events};
 use super::interest::Interest;
 use super::token::Token;
-use crate::net::{Network, SourceId};
+use crate::net::{ClientLayout, Network, SourceId};
 use crate::trace::Tracer;
 
 /// Something that can be registered with a [`Registry`].
@@ -25,8 +25,8 @@ pub trait Source {
 pub struct SourceIdToken(pub(crate) SourceId);
 
 /// Where sources are registered; owned by a [`Poll`].
-pub struct Registry<'n, T: Tracer> {
-    net: &'n Network<T>,
+pub struct Registry<'n, T: Tracer, C: ClientLayout> {
+    net: &'n Network<T, C>,
     /// The registered sources, in a dense list so that a poll costs O(registered).
     registered: RefCell<Vec<(Token, Interest)>>,
     /// For each token, its index in `registered` (`u32::MAX`: not registered).
@@ -35,7 +35,7 @@ pub struct Registry<'n, T: Tracer> {
 
 const UNREGISTERED: u32 = u32::MAX;
 
-impl<'n, T: Tracer> Registry<'n, T> {
+impl<'n, T: Tracer, C: ClientLayout> Registry<'n, T, C> {
     /// Registers `source` under `token`. `token` must be below the poll's capacity and free.
     #[inline(never)] // a system call in a real server; inlined in neither twin
     pub fn register<S: Source>(
@@ -90,13 +90,13 @@ impl<'n, T: Tracer> Registry<'n, T> {
 }
 
 /// The poller: reports readiness of registered sources.
-pub struct Poll<'n, T: Tracer> {
-    registry: Registry<'n, T>,
+pub struct Poll<'n, T: Tracer, C: ClientLayout> {
+    registry: Registry<'n, T, C>,
 }
 
-impl<'n, T: Tracer> Poll<'n, T> {
+impl<'n, T: Tracer, C: ClientLayout> Poll<'n, T, C> {
     /// A poller for tokens `0..capacity` on `net`.
-    pub fn new(net: &'n Network<T>, capacity: usize) -> Poll<'n, T> {
+    pub fn new(net: &'n Network<T, C>, capacity: usize) -> Poll<'n, T, C> {
         Poll {
             registry: Registry {
                 net,
@@ -108,13 +108,13 @@ impl<'n, T: Tracer> Poll<'n, T> {
 
     /// The network the poller's sources belong to.
     #[inline]
-    pub(crate) fn network(&self) -> &'n Network<T> {
+    pub(crate) fn network(&self) -> &'n Network<T, C> {
         self.registry.net
     }
 
     /// The registry sources are registered with.
     #[inline]
-    pub fn registry(&self) -> &Registry<'n, T> {
+    pub fn registry(&self) -> &Registry<'n, T, C> {
         &self.registry
     }
 

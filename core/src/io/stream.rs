@@ -5,54 +5,54 @@
 //! [`trace`](crate::trace).
 
 use super::poll::{Source, SourceIdToken};
-use crate::net::{Network, SourceId};
+use crate::net::{ClientLayout, Network, SourceId};
 use crate::trace::{OpResult, Tracer};
 
 /// The fake listening socket: hands out the network's connections in order.
-pub struct FakeListener<'n, T: Tracer> {
-    net: &'n Network<T>,
+pub struct FakeListener<'n, T: Tracer, C: ClientLayout> {
+    net: &'n Network<T, C>,
 }
 
-impl<'n, T: Tracer> FakeListener<'n, T> {
+impl<'n, T: Tracer, C: ClientLayout> FakeListener<'n, T, C> {
     /// The listener of `net`.
-    pub fn new(net: &'n Network<T>) -> FakeListener<'n, T> {
+    pub fn new(net: &'n Network<T, C>) -> FakeListener<'n, T, C> {
         FakeListener { net }
     }
 
     /// Accepts the next connection, or `WouldBlock`.
     #[inline]
-    pub(crate) fn accept(&self) -> Result<FakeStream<'n, T>, OpResult> {
+    pub(crate) fn accept(&self) -> Result<FakeStream<'n, T, C>, OpResult> {
         self.net
             .accept()
             .map(|conn| FakeStream::new(self.net, conn))
     }
 }
 
-impl<T: Tracer> Source for FakeListener<'_, T> {
+impl<T: Tracer, C: ClientLayout> Source for FakeListener<'_, T, C> {
     fn source_id(&self) -> SourceIdToken {
         SourceIdToken(SourceId::Listener)
     }
 }
 
 /// One accepted fake connection: a handle onto its client in the [`Network`].
-pub struct FakeStream<'n, T: Tracer> {
-    net: &'n Network<T>,
+pub struct FakeStream<'n, T: Tracer, C: ClientLayout> {
+    net: &'n Network<T, C>,
     conn: usize,
 }
 
-impl<T: Tracer> Clone for FakeStream<'_, T> {
+impl<T: Tracer, C: ClientLayout> Clone for FakeStream<'_, T, C> {
     #[inline]
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T: Tracer> Copy for FakeStream<'_, T> {}
+impl<T: Tracer, C: ClientLayout> Copy for FakeStream<'_, T, C> {}
 
-impl<'n, T: Tracer> FakeStream<'n, T> {
+impl<'n, T: Tracer, C: ClientLayout> FakeStream<'n, T, C> {
     /// The handle of connection `conn` of `net`.
     #[inline]
-    pub(crate) fn new(net: &'n Network<T>, conn: usize) -> Self {
+    pub(crate) fn new(net: &'n Network<T, C>, conn: usize) -> Self {
         FakeStream { net, conn }
     }
 
@@ -64,7 +64,7 @@ impl<'n, T: Tracer> FakeStream<'n, T> {
 
     /// The network the connection belongs to.
     #[inline]
-    pub fn network(&self) -> &'n Network<T> {
+    pub fn network(&self) -> &'n Network<T, C> {
         self.net
     }
 
@@ -81,7 +81,7 @@ impl<'n, T: Tracer> FakeStream<'n, T> {
     }
 }
 
-impl<T: Tracer> Source for FakeStream<'_, T> {
+impl<T: Tracer, C: ClientLayout> Source for FakeStream<'_, T, C> {
     fn source_id(&self) -> SourceIdToken {
         SourceIdToken(SourceId::Conn(self.conn))
     }

@@ -15,25 +15,28 @@
 //!
 //! This file holds the [`Network`] and its per-connection peers; `model.rs` the [`NetModel`]s,
 //! `fault.rs` the [`Faults`], `hash.rs` the one hash both draw from, `syscall.rs` the
-//! syscall-mode pipe, `arena.rs` the block the clients' bytes are copied to. Files here import their siblings directly (`model` and `fault` only
+//! syscall-mode pipe, `arena.rs` the block the clients' bytes are copied to, `layout.rs` how
+//! a peer keeps its client ([`ClientLayout`], the network's second type parameter). Files here import their siblings directly (`model` and `fault` only
 //! `hash`); the folder imports [`conn`](crate::conn), [`scenario`](mod@crate::scenario) and
 //! [`trace`](crate::trace), never the fake I/O or either twin.
 
 use core::cell::{Cell, RefCell};
-use std::borrow::Cow;
 use std::io;
 
 mod arena;
 mod fault;
 mod hash;
+mod layout;
 mod model;
 mod progress;
 mod syscall;
 
 pub use self::fault::{Fault, Faults};
+pub use self::layout::{ClientLayout, Inline, Shared};
 pub use self::model::NetModel;
 
-use self::arena::{Arena, ArenaBuilder, Bytes};
+use self::arena::Arena;
+use self::layout::{Layout, Template};
 use self::model::{Decision, LISTENER};
 use self::syscall::EmptyPipe;
 use crate::conn::ConnError;
@@ -47,14 +50,10 @@ pub(crate) enum SourceId {
     Conn(usize),
 }
 
-/// One connection's fake client and what it has seen.
-struct Peer<T: Tracer> {
-    /// The client's gates and trickle; its bytes are `send` and `expect`.
-    client: Client,
-    /// `client.send`, in the network's [`Arena`].
-    send: Bytes,
-    /// `client.expect`, in the network's [`Arena`].
-    expect: Bytes,
+/// One connection's fake client (kept as the layout `C` keeps it) and what it has seen.
+struct Peer<T: Tracer, C> {
+    /// The client's bytes, gates, trickle and injected fault.
+    client: C,
     /// Operations on this connection so far (the network model's clock for it).
     ops: Cell<u64>,
     /// Request bytes delivered to the server.
@@ -66,37 +65,33 @@ struct Peer<T: Tracer> {
     /// Whether a reply byte differed from the expectation, or came after its end.
     bad_reply: Cell<bool>,
     outcome: Cell<Outcome>,
-    /// The injected fault, if any, and from which operation it strikes (`u64::MAX`: never, so
-    /// the hot path pays one predictable comparison).
-    fault: Option<Fault>,
+    /// From which operation the injected fault strikes (`u64::MAX`: never, so the hot path
+    /// pays one predictable comparison).
     fault_from_op: u64,
     /// A reset or broken pipe struck: every later operation fails.
     dead: Cell<bool>,
     log: T::Log,
 }
 
-impl<T: Tracer> Peer<T> {
+impl<T: Tracer, C: Layout> Peer<T, C> {
     /// The request bytes.
     #[inline]
     fn send(&self) -> &[u8] {
-        // SAFETY: a peer lives in its network's `peers`, which the network drops before its
-        // `arena`; the slice is borrowed from the peer, so from the network.
-        unsafe { self.send.get() }
+        self.client.send()
     }
 
     /// The expected reply.
     #[inline]
     fn expect(&self) -> &[u8] {
-        // SAFETY: as for `send`.
-        unsafe { self.expect.get() }
+        self.client.expect()
     }
 
     /// End of the request bytes the client has released so far.
     #[inline]
     fn released(&self) -> usize {
-        let gates = &self.client.gates[..];
+        let gates = self.client.gates();
         if gates.is_empty() {
-            return self.send.len();
+            return self.client.send_len();
         }
         let received = self.received.get();
         let mut gate = self.gate.get();
@@ -112,7 +107,7 @@ impl<T: Tracer> Peer<T> {
     #[cold]
     fn strikes(&self, write: bool) -> bool {
         let strikes = self.dead.get()
-            || match self.fault {
+            || match self.client.fault() {
                 Some(Fault::ResetOnRead { .. }) => !write,
                 Some(Fault::ResetOnWrite { .. } | Fault::BrokenPipe { .. }) => write,
                 _ => false,
@@ -124,23 +119,29 @@ impl<T: Tracer> Peer<T> {
     /// The error a write on a dead connection gets.
     #[cold]
     fn write_error(&self) -> OpResult {
-        match self.fault {
+        match self.client.fault() {
             Some(Fault::ResetOnWrite { .. }) => OpResult::Error(io::ErrorKind::ConnectionReset),
             _ => OpResult::Error(io::ErrorKind::BrokenPipe),
         }
     }
 }
 
-/// The fake network of one run. See the [module docs](self).
-pub struct Network<T: Tracer> {
+/// The fake network of one run, its peers keeping their clients as `C` says. See the
+/// [module docs](self).
+pub struct Network<T: Tracer, C = Inline> {
     model: NetModel,
     counters: Counters,
     pipe: Option<EmptyPipe>,
     listener_ops: Cell<u64>,
     listener_log: T::Log,
     accepted: Cell<usize>,
-    /// Declared before `arena`, so dropped before it: every peer points into it.
-    peers: Box<[Peer<T>]>,
+    /// Declared before `templates` and `arena`, so dropped before them: every peer points
+    /// into them.
+    peers: Box<[Peer<T, C>]>,
+    /// [`Shared`]'s templates, one per distinct client (empty for [`Inline`]); only the peers
+    /// read them, through their pointers.
+    #[expect(dead_code, reason = "owns the block the peers point into")]
+    templates: Vec<Template>,
     /// Every client's bytes (see [`arena`]); only the peers read it, through their pointers.
     #[expect(dead_code, reason = "owns the block the peers point into")]
     arena: Arena,
@@ -201,13 +202,13 @@ impl core::fmt::Display for BadReply {
     }
 }
 
-impl<T: Tracer> Network<T> {
-    /// A network with one fake client per entry of `clients`. With `syscalls`, every I/O call
+impl<T: Tracer, C: ClientLayout> Network<T, C> {
+    /// A network with one fake client per item of `clients`. With `syscalls`, every I/O call
     /// also makes one real system call. `faults` picks the connections that misbehave;
     /// `buffer` (the scenario's) sizes the oversize requests.
     pub fn new(
         model: NetModel,
-        clients: Vec<Client>,
+        clients: impl IntoIterator<Item = Client>,
         syscalls: bool,
         faults: Option<Faults>,
         buffer: usize,
@@ -217,54 +218,11 @@ impl<T: Tracer> Network<T> {
         } else {
             None
         };
-        let mut clients = clients;
-        let faults: Vec<(Option<Fault>, u64)> = clients
-            .iter_mut()
-            .enumerate()
-            .map(|(conn, client)| {
-                let fault = Fault::strike(faults, conn, client, buffer);
-                let fault_from_op = match fault {
-                    Some(
-                        Fault::ResetOnRead { from_op }
-                        | Fault::ResetOnWrite { from_op }
-                        | Fault::BrokenPipe { from_op },
-                    ) => from_op,
-                    _ => u64::MAX,
-                };
-                (fault, fault_from_op)
-            })
-            .collect();
-        let mut builder = ArenaBuilder::default();
-        let places: Vec<_> = clients
-            .iter()
-            .map(|client| (builder.add(&client.send), builder.add(&client.expect)))
-            .collect();
-        let arena = builder.build();
-        let peers = clients
-            .into_iter()
-            .zip(places)
-            .zip(faults)
-            .map(|((mut client, (send, expect)), (fault, fault_from_op))| {
-                // The arena holds the bytes now; an owned copy would only take memory.
-                client.send = Cow::Borrowed(&[]);
-                client.expect = Cow::Borrowed(&[]);
-                Peer {
-                    client,
-                    send: arena.bytes(send),
-                    expect: arena.bytes(expect),
-                    ops: Cell::new(0),
-                    sent: Cell::new(0),
-                    gate: Cell::new(0),
-                    received: Cell::new(0),
-                    bad_reply: Cell::new(false),
-                    outcome: Cell::new(Outcome::Stalled),
-                    fault,
-                    fault_from_op,
-                    dead: Cell::new(false),
-                    log: T::Log::default(),
-                }
-            })
-            .collect();
+        let layout::Built {
+            peers,
+            templates,
+            arena,
+        } = C::build::<T>(clients, faults, buffer);
         Ok(Network {
             model,
             counters: Counters::default(),
@@ -273,6 +231,7 @@ impl<T: Tracer> Network<T> {
             listener_log: T::Log::default(),
             accepted: Cell::new(0),
             peers,
+            templates,
             arena,
             bad_replies: RefCell::new(Vec::new()),
         })
@@ -391,7 +350,7 @@ impl<T: Tracer> Network<T> {
         let result = match self.model.decide(LISTENER, op) {
             Decision::Transfer(_) if conn < self.peers.len() => {
                 self.accepted.set(conn + 1);
-                if self.peers[conn].fault == Some(Fault::AcceptError) {
+                if self.peers[conn].client.fault() == Some(Fault::AcceptError) {
                     self.peers[conn].outcome.set(Outcome::AcceptFailed);
                     Err(OpResult::Error(io::ErrorKind::ConnectionAborted))
                 } else {
@@ -409,7 +368,7 @@ impl<T: Tracer> Network<T> {
 
     /// Connection `conn`'s next operation, by the network model.
     #[inline]
-    fn decide(&self, peer: &Peer<T>, conn: usize) -> Decision {
+    fn decide(&self, peer: &Peer<T, C>, conn: usize) -> Decision {
         let op = peer.ops.get();
         peer.ops.set(op + 1);
         self.model.decide(conn as u64, op)
@@ -431,7 +390,7 @@ impl<T: Tracer> Network<T> {
                 let sent = peer.sent.get();
                 let released = peer.released();
                 let pending = &peer.send()[sent..released];
-                if pending.is_empty() && released < peer.send.len() {
+                if pending.is_empty() && released < peer.client.send_len() {
                     // A lock-step client waiting for its reply: nothing to read yet, no EOF.
                     OpResult::WouldBlock
                 } else {
@@ -439,7 +398,7 @@ impl<T: Tracer> Network<T> {
                         .len()
                         .min(buf.len())
                         .min(limit)
-                        .min(peer.client.trickle);
+                        .min(peer.client.trickle());
                     buf[..n].copy_from_slice(&pending[..n]);
                     peer.sent.set(sent + n);
                     OpResult::Done(n)
@@ -496,7 +455,7 @@ impl<T: Tracer> Network<T> {
         let outcome = match result {
             Err(error) => Outcome::Failed(error),
             Ok(()) if peer.bad_reply.get() => Outcome::BadReply,
-            Ok(()) if peer.received.get() < peer.expect.len() => Outcome::ShortReply,
+            Ok(()) if peer.received.get() < peer.client.expect_len() => Outcome::ShortReply,
             Ok(()) => Outcome::Ok,
         };
         peer.outcome.set(outcome);

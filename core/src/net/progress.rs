@@ -4,10 +4,11 @@
 //! May import: the folder's [`Network`] and [`scenario`](mod@crate::scenario)'s [`Outcome`].
 
 use super::Network;
+use super::layout::ClientLayout;
 use crate::scenario::Outcome;
 use crate::trace::Tracer;
 
-impl<T: Tracer> Network<T> {
+impl<T: Tracer, C: ClientLayout> Network<T, C> {
     /// The run's progress so far: connections accepted (or refused) and ended, request bytes
     /// delivered, expected reply bytes received. Bytes past the expected reply are not
     /// progress, so a server that writes for ever stalls too. It only grows, and it cannot
@@ -18,7 +19,7 @@ impl<T: Tracer> Network<T> {
     pub fn progress(&self) -> u64 {
         let accepted = self.accepted.get();
         let peers = self.peers[..accepted].iter().map(|peer| {
-            let received = peer.received.get().min(peer.client.expect.len());
+            let received = peer.received.get().min(peer.client.expect_len());
             let ended = peer.outcome.get() != Outcome::Stalled;
             (peer.sent.get() + received) as u64 + u64::from(ended)
         });

@@ -18,9 +18,21 @@
 //! connections its events name — so a yield means the same on every executor: tokio's,
 //! async-executor's and `LocalPool` re-poll a self-woken task before any turn, ours after it.
 //!
+//! Connections are registered under the token of a slot ([`Slots`], the reactor's type
+//! parameter `L`, as the driver's): under [`PerConnection`] slot `i` is connection `i`, and
+//! nothing below costs anything. Under [`Recycled`] the reactor keeps as many registrations as
+//! the run's connection limit: a free slot goes to each accepted stream and comes back when the
+//! stream closes or drops, and the accept loop's [`Accept`] waits while none may be taken. As
+//! in the driver, whose accept comes first in each round, a slot freed during a round can be
+//! taken from the next round on: each turn sets the accepts the next round may make (its
+//! quota) to the slots free then, and wakes the accept loop if it waits and one is. (Woken by
+//! the close itself, an executor that polls its root after other tasks in a round — the boxed
+//! one — would accept into slots freed earlier in that same round, where the driver waits a
+//! round.)
+//!
 //! May import: the executors' [`Turn`] (which it implements), and what both twins share
 //! ([`gate`](crate::gate), [`io`](crate::io) and its [`Backend`], [`conn`](crate::conn),
-//! [`trace`](crate::trace)); never the driver.
+//! [`slots`](crate::slots), [`trace`](crate::trace)); never the driver.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -31,6 +43,9 @@ use super::executor::Turn;
 use crate::conn::{AsyncIo, ConnError};
 use crate::gate::{LISTENER_TOKEN, Readiness, conn_token, gated_read, gated_write};
 use crate::io::{Backend, Events, Interest, Sockets, Stream, StreamOf, Token};
+use crate::slots::Slots;
+#[cfg(doc)]
+use crate::slots::{PerConnection, Recycled};
 use crate::trace::OpResult;
 
 /// One registered source: its readiness, and the task waiting on it.
@@ -58,7 +73,7 @@ impl Registration {
 }
 
 /// Turns poll events into readiness and wake-ups.
-pub struct Reactor<B> {
+pub struct Reactor<B, L> {
     backend: B,
     events: RefCell<Events>,
     registrations: Box<[Registration]>,
@@ -67,25 +82,46 @@ pub struct Reactor<B> {
     /// entry per registration is enough.
     yielded: Box<[Cell<Token>]>,
     yielded_len: Cell<usize>,
+    /// Which connection slots are free (slot `i` is registration `conn_token(i)`).
+    slots: L,
+    /// The fields below are [`Recycled`]'s only.
+    slot_count: usize,
+    /// Streams registered now.
+    live: Cell<usize>,
+    /// Accepts the accept loop may make before the next turn: the slots free at the last one.
+    quota: Cell<usize>,
+    /// The accept loop waits for a slot (its waker is the listener's registration's).
+    accept_waits: Cell<bool>,
 }
 
-impl<B: Backend> Reactor<B> {
-    /// A reactor for a listener and every connection of `backend`.
-    pub fn new(backend: B) -> Reactor<B> {
-        let capacity = backend.sockets().connections() + 1;
+impl<B: Backend, L: Slots> Reactor<B, L> {
+    /// A reactor for a listener and `slots` connection slots (every connection of `backend`
+    /// under [`PerConnection`], the connection limit under [`Recycled`]).
+    pub fn new(backend: B, slots: usize) -> Reactor<B, L> {
+        let capacity = slots + 1;
         Reactor {
             backend,
             events: RefCell::new(Events::with_capacity(capacity)),
             registrations: (0..capacity).map(|_| Registration::default()).collect(),
             yielded: (0..capacity).map(|_| Cell::new(Token(0))).collect(),
             yielded_len: Cell::new(0),
+            slots: L::new(slots),
+            slot_count: slots,
+            live: Cell::new(0),
+            quota: Cell::new(slots),
+            accept_waits: Cell::new(false),
         }
     }
 
     /// Forgets the yields of a run that stopped at its round limit (no turn woke them), so the
-    /// next run starts without them. Call it between runs.
+    /// next run starts without them, and that the accept loop waited for a slot. Call it
+    /// between runs, once every stream of the last run is dropped.
     pub fn reset(&self) {
         self.yielded_len.set(0);
+        if L::RECYCLED {
+            self.accept_waits.set(false);
+            self.quota.set(self.slot_count - self.live.get());
+        }
     }
 
     /// Polls once; every event sets its source's readiness and hands the cell of the waker
@@ -96,7 +132,13 @@ impl<B: Backend> Reactor<B> {
     /// The waker stays stored after the wake: a task waits on its stream again and again, and
     /// `set_waker` then finds it already there (`will_wake`) instead of cloning a new one for
     /// every wait.
+    ///
+    /// Under [`Recycled`], a turn first refills the next round's accept quota, and wakes the
+    /// accept loop if it waits and a slot is free (see the [module docs](self)).
     pub fn turn(&self, mut wake: impl FnMut(&Cell<Option<Waker>>)) {
+        if L::RECYCLED {
+            self.refill_quota(&mut wake);
+        }
         let mut events = self.events.borrow_mut();
         self.backend.poll(&mut events);
         for event in events.iter() {
@@ -117,6 +159,16 @@ impl<B: Backend> Reactor<B> {
         let len = self.yielded_len.replace(0);
         for token in &self.yielded[..len] {
             wake(&self.registrations[token.get().0].waker);
+        }
+    }
+
+    /// The next round may accept into every slot free now; a waiting accept loop is woken.
+    #[inline]
+    fn refill_quota(&self, wake: &mut impl FnMut(&Cell<Option<Waker>>)) {
+        let quota = self.slot_count - self.live.get();
+        self.quota.set(quota);
+        if quota != 0 && self.accept_waits.replace(false) {
+            wake(&self.registrations[LISTENER_TOKEN.0].waker);
         }
     }
 
@@ -141,11 +193,18 @@ impl<B: Backend> Reactor<B> {
         &self.backend
     }
 
-    fn register(&self, stream: &StreamOf<B>, token: Token, interest: Interest) -> &Registration {
+    /// Registers an accepted stream under its slot's token; returns the slot.
+    fn register(&self, stream: &StreamOf<B>, interest: Interest) -> (usize, &Registration) {
+        let slot = self.slots.take(stream.conn());
+        if L::RECYCLED {
+            self.quota.set(self.quota.get() - 1);
+            self.live.set(self.live.get() + 1);
+        }
+        let token = conn_token(slot);
         let registration = &self.registrations[token.0];
         registration.ready.set(interest);
         self.backend.register(stream, token, interest);
-        registration
+        (slot, registration)
     }
 
     /// Forgets the registration's waker and readiness.
@@ -161,25 +220,29 @@ impl<B: Backend> Reactor<B> {
     fn deregister(&self, stream: &StreamOf<B>, token: Token) {
         self.release(token);
         self.backend.deregister(stream, token);
+        if L::RECYCLED {
+            self.slots.put(token.0 - 1);
+            self.live.set(self.live.get() - 1);
+        }
     }
 }
 
 /// The listener, registered with a reactor for as long as it lives.
-pub struct AsyncListener<'r, B: Backend> {
-    reactor: &'r Reactor<B>,
+pub struct AsyncListener<'r, B: Backend, L: Slots> {
+    reactor: &'r Reactor<B, L>,
     registration: &'r Registration,
 }
 
-impl<B: Backend> Turn for &Reactor<B> {
+impl<B: Backend, L: Slots> Turn for &Reactor<B, L> {
     #[inline]
     fn turn(&mut self, wake: impl FnMut(&Cell<Option<Waker>>)) {
         Reactor::turn(self, wake);
     }
 }
 
-impl<'r, B: Backend> AsyncListener<'r, B> {
+impl<'r, B: Backend, L: Slots> AsyncListener<'r, B, L> {
     /// Registers the backend's listener with `reactor`.
-    pub fn new(reactor: &'r Reactor<B>) -> Self {
+    pub fn new(reactor: &'r Reactor<B, L>) -> Self {
         let registration = &reactor.registrations[LISTENER_TOKEN.0];
         registration.ready.set(Interest::READABLE);
         reactor.backend.register_listener(LISTENER_TOKEN);
@@ -189,13 +252,14 @@ impl<'r, B: Backend> AsyncListener<'r, B> {
         }
     }
 
-    /// Accepts the next connection and registers it.
-    pub fn accept(&self) -> Accept<'_, 'r, B> {
+    /// Accepts the next connection and registers it — under [`Recycled`], once a slot may be
+    /// taken (see the [module docs](self)).
+    pub fn accept(&self) -> Accept<'_, 'r, B, L> {
         Accept { listener: self }
     }
 }
 
-impl<B: Backend> Drop for AsyncListener<'_, B> {
+impl<B: Backend, L: Slots> Drop for AsyncListener<'_, B, L> {
     fn drop(&mut self) {
         self.reactor.release(LISTENER_TOKEN);
         self.reactor.backend.deregister_listener(LISTENER_TOKEN);
@@ -204,13 +268,13 @@ impl<B: Backend> Drop for AsyncListener<'_, B> {
 
 /// Future of [`AsyncListener::accept`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Accept<'a, 'r, B: Backend> {
-    listener: &'a AsyncListener<'r, B>,
+pub struct Accept<'a, 'r, B: Backend, L: Slots> {
+    listener: &'a AsyncListener<'r, B, L>,
 }
 
-impl<'r, B: Backend> Future for Accept<'_, 'r, B> {
+impl<'r, B: Backend, L: Slots> Future for Accept<'_, 'r, B, L> {
     /// `Err` carries the backend's answer (an error, never `WouldBlock`).
-    type Output = Result<AsyncStream<'r, B>, OpResult>;
+    type Output = Result<AsyncStream<'r, B, L>, OpResult>;
 
     // Inlined into the accept loop, as the driver's accept is inlined into its loop; left to
     // the optimiser it stays a call, returning the stream through memory.
@@ -220,7 +284,10 @@ impl<'r, B: Backend> Future for Accept<'_, 'r, B> {
             reactor,
             registration,
         } = self.listener;
-        if registration.ready.is_readable() {
+        if L::RECYCLED && reactor.quota.get() == 0 {
+            // At the limit: the turn that finds a slot free wakes the waker stored below.
+            reactor.accept_waits.set(true);
+        } else if registration.ready.is_readable() {
             match reactor.backend.sockets().accept() {
                 Ok(stream) => return Poll::Ready(Ok(AsyncStream::new(reactor, stream))),
                 Err(OpResult::WouldBlock) => registration.ready.clear_readable(),
@@ -233,26 +300,34 @@ impl<'r, B: Backend> Future for Accept<'_, 'r, B> {
 }
 
 /// An accepted connection, registered with a reactor for as long as it lives.
-pub struct AsyncStream<'r, B: Backend> {
-    reactor: &'r Reactor<B>,
+pub struct AsyncStream<'r, B: Backend, L: Slots> {
+    reactor: &'r Reactor<B, L>,
     registration: &'r Registration,
     stream: StreamOf<B>,
+    /// Its slot, if that is not its connection's index ([`Slots::pair`]).
+    slot: L::Pair,
 }
 
-impl<'r, B: Backend> AsyncStream<'r, B> {
+impl<'r, B: Backend, L: Slots> AsyncStream<'r, B, L> {
     // Into `Accept::poll`, as the driver registers inside its accept loop. Left to the
     // optimiser, a generic backend tips it out of line for the boxed executor (+40
     // instructions/request on echo, `async-box-arc`).
     #[inline(always)]
-    fn new(reactor: &'r Reactor<B>, stream: StreamOf<B>) -> Self {
-        let token = conn_token(stream.conn());
-        let registration =
-            reactor.register(&stream, token, Interest::READABLE | Interest::WRITABLE);
+    fn new(reactor: &'r Reactor<B, L>, stream: StreamOf<B>) -> Self {
+        let (slot, registration) =
+            reactor.register(&stream, Interest::READABLE | Interest::WRITABLE);
         AsyncStream {
             reactor,
             registration,
             stream,
+            slot: L::pair(slot),
         }
+    }
+
+    /// The token of its slot.
+    #[inline(always)]
+    fn token(&self) -> Token {
+        conn_token(L::other(self.stream.conn(), self.slot))
     }
 
     /// The connection's index.
@@ -269,21 +344,19 @@ impl<'r, B: Backend> AsyncStream<'r, B> {
         // Nothing but the registration to release: the other fields need no drop.
         const { assert!(!core::mem::needs_drop::<StreamOf<B>>()) };
         let this = core::mem::ManuallyDrop::new(self);
-        this.reactor
-            .deregister(&this.stream, conn_token(this.stream.conn()));
+        this.reactor.deregister(&this.stream, this.token());
         this.reactor.backend.sockets().close(this.stream, result);
     }
 }
 
-impl<B: Backend> Drop for AsyncStream<'_, B> {
+impl<B: Backend, L: Slots> Drop for AsyncStream<'_, B, L> {
     fn drop(&mut self) {
         crate::unwind::unwinding(self.stream.conn()); // names a panicking connection
-        self.reactor
-            .deregister(&self.stream, conn_token(self.stream.conn()));
+        self.reactor.deregister(&self.stream, self.token());
     }
 }
 
-impl<B: Backend> AsyncIo for AsyncStream<'_, B> {
+impl<B: Backend, L: Slots> AsyncIo for AsyncStream<'_, B, L> {
     #[inline]
     fn conn(&self) -> usize {
         self.stream.conn()
@@ -313,10 +386,7 @@ impl<B: Backend> AsyncIo for AsyncStream<'_, B> {
 
     #[inline]
     fn defer(&mut self, cx: &mut Context<'_>) {
-        self.reactor.defer(
-            self.registration,
-            conn_token(self.stream.conn()),
-            cx.waker(),
-        );
+        self.reactor
+            .defer(self.registration, self.token(), cx.waker());
     }
 }

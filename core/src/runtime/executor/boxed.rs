@@ -6,7 +6,17 @@
 //! drains between rounds. Allocates per task; kept as the baseline the no-alloc design is
 //! measured against. No `unsafe`.
 //!
-//! May import: the executor traits ([`super`]) and [`round`](crate::round).
+//! The type parameter `L` ([`Slots`]) says whether task ids are recycled. Under
+//! [`PerConnection`] (no connection limit) every spawn takes the next id, as before the limit
+//! existed. Under [`Recycled`] (a connection limit) a finished task's entry in the task list
+//! is reused by a later spawn (ids of finished tasks wait on a free stack), as a runtime's task
+//! slab is, so the list grows with the live tasks, not with all the run has spawned. Each spawn
+//! still allocates its box and a fresh `Arc` waker; a finished task's waker is closed first
+//! (its `queued` flag stays up), so a clone that outlives its task never wakes the task that
+//! reuses the id, and an id still in a run queue is freed only once that entry is popped.
+//!
+//! May import: the executor traits ([`super`]), [`round`](crate::round) and
+//! [`slots`](crate::slots).
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -20,6 +30,9 @@ use std::task::Wake;
 
 use super::{RunTasks, Spawn, Turn};
 use crate::round::{RoundCount, RoundLimits, RunEnd};
+#[cfg(doc)]
+use crate::slots::Recycled;
+use crate::slots::{PerConnection, Slots};
 
 /// The root task's id; spawned tasks are `0..`.
 const ROOT: usize = usize::MAX;
@@ -101,19 +114,38 @@ struct Task<'a> {
 }
 
 /// The boxed-futures, `Arc`-wakers executor. See the [module docs](self).
-pub struct Executor<'a, G> {
+pub struct Executor<'a, G, L = PerConnection> {
     make: G,
     remote: Arc<Remote>,
     local: Rc<Local>,
     tasks: RefCell<Vec<Task<'a>>>,
+    /// [`Recycled`] only: ids of finished tasks, whose entries the next spawns reuse (most
+    /// recently freed first).
+    free: RefCell<Vec<usize>>,
+    /// [`Recycled`] only, by id: the task finished while its id was still in a run queue (it
+    /// woke itself during its last poll); the id is freed when that entry is popped.
+    linked: RefCell<Vec<bool>>,
     live: Cell<usize>,
     running: Cell<bool>,
+    slots: core::marker::PhantomData<L>,
 }
 
-impl<'a, G> Executor<'a, G> {
+impl<'a, G> Executor<'a, G, PerConnection> {
     /// An executor whose tasks are made by `make` from the argument of [`Spawn::spawn`], with
     /// room for `capacity` tasks before its task list grows.
     pub fn new<A, F>(capacity: usize, make: G) -> Self
+    where
+        G: Fn(A) -> F,
+        F: Future<Output = ()> + 'a,
+    {
+        Executor::with_slots(capacity, make)
+    }
+}
+
+impl<'a, G, L: Slots> Executor<'a, G, L> {
+    /// As [`new`](Executor::new), with the task ids `L`: under [`Recycled`], a finished task's
+    /// id is reused by a later spawn.
+    pub fn with_slots<A, F>(capacity: usize, make: G) -> Self
     where
         G: Fn(A) -> F,
         F: Future<Output = ()> + 'a,
@@ -130,9 +162,41 @@ impl<'a, G> Executor<'a, G> {
             remote,
             local,
             tasks: RefCell::new(Vec::with_capacity(capacity)),
+            free: RefCell::new(Vec::with_capacity(if L::RECYCLED { capacity } else { 0 })),
+            linked: RefCell::new(Vec::with_capacity(if L::RECYCLED { capacity } else { 0 })),
             live: Cell::new(0),
             running: Cell::new(false),
+            slots: core::marker::PhantomData,
         }
+    }
+
+    /// [`Recycled`] only: a task has finished; its id is free now, or once the run queue
+    /// entry it still has is popped. Its waker is closed for good: a surviving clone's wake is
+    /// ignored, never a wake of the task that reuses the id.
+    fn retire(&self, id: usize) {
+        if self.tasks.borrow()[id]
+            .waker
+            .queued
+            .swap(true, Ordering::AcqRel)
+        {
+            self.linked.borrow_mut()[id] = true;
+        } else {
+            self.free.borrow_mut().push(id);
+        }
+    }
+
+    /// [`Recycled`] only: a spawn into the entry of a finished task, if one is free.
+    fn respawn(&self, future: BoxFuture<'a>) -> Result<(), BoxFuture<'a>> {
+        let Some(id) = self.free.borrow_mut().pop() else {
+            return Err(future);
+        };
+        self.tasks.borrow_mut()[id] = Task {
+            future: Some(future),
+            waker: self.task_waker(id),
+        };
+        self.live.set(self.live.get() + 1);
+        self.local.ready.borrow_mut().push_back(id);
+        Ok(())
     }
 
     fn task_waker(&self, id: usize) -> Arc<TaskWaker> {
@@ -156,7 +220,7 @@ impl<'a, G> Executor<'a, G> {
     }
 }
 
-impl<'a, A, F, G> Spawn<A> for Executor<'a, G>
+impl<'a, A, F, G, L: Slots> Spawn<A> for Executor<'a, G, L>
 where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
@@ -166,7 +230,14 @@ where
             self.running.get(),
             "twinbench: spawn is for tasks inside Executor::run"
         );
-        let future: BoxFuture<'a> = Box::pin((self.make)(arg));
+        let mut future: BoxFuture<'a> = Box::pin((self.make)(arg));
+        if L::RECYCLED {
+            match self.respawn(future) {
+                Ok(()) => return,
+                Err(unplaced) => future = unplaced,
+            }
+            self.linked.borrow_mut().push(false);
+        }
         let mut tasks = self.tasks.borrow_mut();
         let id = tasks.len();
         tasks.push(Task {
@@ -178,7 +249,7 @@ where
     }
 }
 
-impl<'a, A, F, G> RunTasks<A> for Executor<'a, G>
+impl<'a, A, F, G, L: Slots> RunTasks<A> for Executor<'a, G, L>
 where
     G: Fn(A) -> F,
     F: Future<Output = ()> + 'a,
@@ -197,6 +268,10 @@ where
         let _current = Current::enter(self);
         // Start afresh, also after a run that a panic unwound out of.
         self.tasks.borrow_mut().clear();
+        if L::RECYCLED {
+            self.free.borrow_mut().clear();
+            self.linked.borrow_mut().clear();
+        }
         self.live.set(0);
         self.local.ready.borrow_mut().clear();
         self.local.deferred.borrow_mut().clear();
@@ -233,6 +308,15 @@ where
                     let (future, waker) = {
                         let mut tasks = self.tasks.borrow_mut();
                         let task = &mut tasks[id];
+                        if L::RECYCLED && task.future.is_none() {
+                            // A finished task's last entry: its id is free from now on.
+                            if core::mem::take(&mut self.linked.borrow_mut()[id]) {
+                                self.free.borrow_mut().push(id);
+                            }
+                            drop(tasks);
+                            self.local.polling.set(false);
+                            continue;
+                        }
                         task.waker.queued.store(false, Ordering::Release);
                         (task.future.take(), Waker::from(Arc::clone(&task.waker)))
                     };
@@ -245,6 +329,9 @@ where
                             self.tasks.borrow_mut()[id].future = Some(future);
                         } else {
                             self.live.set(self.live.get() - 1);
+                            if L::RECYCLED {
+                                self.retire(id);
+                            }
                         }
                     }
                 }
@@ -288,7 +375,7 @@ struct Current<'a> {
 }
 
 impl<'a> Current<'a> {
-    fn enter<G>(executor: &'a Executor<'_, G>) -> Self {
+    fn enter<G, L>(executor: &'a Executor<'_, G, L>) -> Self {
         let previous = CURRENT.with(|current| current.replace(Some(Rc::clone(&executor.local))));
         Current {
             running: &executor.running,

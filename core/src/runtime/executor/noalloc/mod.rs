@@ -18,8 +18,8 @@
 //!                 └──────────────────────────────────────────────┘ 6
 //! ```
 //!
-//! 1. [`Spawn::spawn`] writes the future into the next empty slot and links it into the ready
-//!    queue.
+//! 1. [`Spawn::spawn`] writes the future into the next empty slot (with recycled slots, the
+//!    one freed last) and links it into the ready queue.
 //! 2. [`RunTasks::run`] pops it, clears `QUEUED` and polls it; `Pending` leaves it `SPAWNED`,
 //!    waiting for a wake.
 //! 3. A waker's `wake` links it into the ready queue — or, when it happens while tasks are
@@ -33,6 +33,15 @@
 //!    future: the executor panics with a clear message rather than let the waker point at a
 //!    reused slot. If the future's `Drop` panics, the slot stays `DROPPING` — never dropped
 //!    twice, never spawned into — until the next run resets it.
+//!
+//! The slots are the type parameter `L` ([`Slots`]): one per connection ([`PerConnection`],
+//! taken in order and emptied only by the next run), or as many as the run's connection
+//! limit ([`Recycled`]): then an emptied slot (6) goes back on a free list for the next spawn
+//! — the accept loop stops accepting while every slot is taken, so a spawn always finds one —
+//! and a task that finished while linked into a queue (5) is `LINKED` instead, its slot given
+//! back only once the run loop has popped that link (or the run ends). `PerConnection`'s
+//! executor compiles to what it was before the limit existed: every `Recycled` step is behind
+//! `L::RECYCLED`, a constant.
 //!
 //! The root task (the accept loop, a different future type) has its own header in the shared
 //! state and is not queued: its waker (its own vtable) sets a flag, and the run loop polls the
@@ -62,7 +71,8 @@
 //! run queue, the state shared with the wakers), `waker.rs` (the two static vtables and their
 //! functions); this file holds the task slot, the executor and its run loop. `queue.rs` imports
 //! nothing, `waker.rs` the queue's header, and this file both; the folder imports the executor
-//! traits of [`executor`](super) and [`RunEnd`], nothing of the reactor or the driver.
+//! traits of [`executor`](super), [`RunEnd`] and [`slots`](crate::slots), nothing of the reactor
+//! or the driver.
 
 mod queue;
 mod waker;
@@ -74,10 +84,13 @@ use core::pin::{Pin, pin};
 use core::ptr::{self, NonNull};
 use core::task::{Context, Waker};
 
-use self::queue::{DROPPING, Header, QUEUED, Queue, ROOT, SPAWNED, Shared, current_thread};
+use self::queue::{DROPPING, Header, LINKED, QUEUED, Queue, ROOT, SPAWNED, Shared, current_thread};
 use self::waker::{ROOT_VTABLE, VTABLE, borrowed_waker};
 use super::{RunTasks, Spawn, Turn, wake_stored};
 use crate::round::{RoundCount, RoundLimits, RunEnd};
+#[cfg(doc)]
+use crate::slots::Recycled;
+use crate::slots::{FreeList, PerConnection, Slots};
 
 /// One slot: a header and room for one future, initialised exactly when the header's state
 /// has `SPAWNED`. The header comes first (`repr(C)`), so a header pointer is a slot pointer.
@@ -107,20 +120,34 @@ impl<F> Task<F> {
 }
 
 /// The no-alloc executor. See the [module docs](self).
-pub struct Executor<F, G> {
+pub struct Executor<F, G, L = PerConnection> {
     make: G,
     /// Owned; freed in `Drop` unless a waker is still alive (see the module docs).
     shared: NonNull<Shared>,
     /// Owned, like `shared`.
     tasks: NonNull<[Task<F>]>,
     spawned: Cell<usize>,
+    /// The empty slots, in no queue ([`Recycled`] only; empty otherwise).
+    free: FreeList,
     live: Cell<usize>,
+    slots: core::marker::PhantomData<L>,
 }
 
-impl<F: Future<Output = ()>, G> Executor<F, G> {
-    /// An executor with `capacity` task slots, whose tasks are made by `make` from the argument
-    /// of [`Spawn::spawn`]. This is the only allocation.
+impl<F: Future<Output = ()>, G> Executor<F, G, PerConnection> {
+    /// An executor with `capacity` task slots, each spawn taking the next, whose tasks are
+    /// made by `make` from the argument of [`Spawn::spawn`]. This is the only allocation.
     pub fn new<A>(capacity: usize, make: G) -> Self
+    where
+        G: Fn(A) -> F,
+    {
+        Executor::with_slots(capacity, make)
+    }
+}
+
+impl<F: Future<Output = ()>, G, L: Slots> Executor<F, G, L> {
+    /// As [`new`](Executor::new), with the slots `L`: under [`Recycled`], an emptied slot is
+    /// taken again by a later spawn (at most `capacity` tasks live at once).
+    pub fn with_slots<A>(capacity: usize, make: G) -> Self
     where
         G: Fn(A) -> F,
     {
@@ -151,7 +178,9 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             shared,
             tasks: NonNull::from(Box::leak(tasks)),
             spawned: Cell::new(0),
+            free: FreeList::new(if L::RECYCLED { capacity } else { 0 }),
             live: Cell::new(0),
+            slots: core::marker::PhantomData,
         }
     }
 
@@ -176,7 +205,12 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         let task = unsafe { header.cast::<Task<F>>().as_ref() };
         let state = task.header.state.get();
         if state & SPAWNED == 0 {
-            return; // finished after waking itself
+            // Finished after waking itself: with recycled slots, this was its last link.
+            if L::RECYCLED && state == LINKED {
+                task.header.state.set(0);
+                self.free.put(task.header.index);
+            }
+            return;
         }
         task.header.state.set(state & !QUEUED);
         let waker = borrowed_waker(header.as_ptr(), &VTABLE);
@@ -199,10 +233,33 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
     /// As for [`Task::drop_future`].
     #[inline]
     unsafe fn retire(&self, task: &Task<F>) {
+        let linked = L::RECYCLED && task.header.state.get() & QUEUED != 0;
         // SAFETY: the caller's contract.
         unsafe { task.drop_future() };
         self.live.set(self.live.get() - 1);
         task.header.check_no_wakers();
+        if L::RECYCLED {
+            if linked {
+                task.header.state.set(LINKED);
+            } else {
+                self.free.put(task.header.index);
+            }
+        }
+    }
+
+    /// Empties `queue`, giving back the slots of the finished tasks it still linked
+    /// ([`Recycled`] only).
+    fn drain(&self, queue: &Queue) {
+        while let Some(header) = queue.pop() {
+            // SAFETY: a queued header is a live task header (the `Queue` invariant).
+            let header = unsafe { header.as_ref() };
+            if header.state.get() == LINKED {
+                header.state.set(0);
+                self.free.put(header.index);
+            } else {
+                header.state.set(header.state.get() & !QUEUED);
+            }
+        }
     }
 
     /// The reactor's wake, between rounds: this executor's own wakers wake their task directly
@@ -248,6 +305,25 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
         wake_stored(cell);
     }
 
+    /// The end of a run with [`Recycled`] slots: every slot back on the free list. A stalled
+    /// run's tasks are unlinked first, so that every retired slot goes straight back; then the
+    /// tasks that finished while linked (they woke themselves in the last round) are unlinked.
+    fn end_recycled(&self, stalled: bool) {
+        let shared = self.shared();
+        if stalled {
+            self.drain(&shared.ready);
+            self.drain(&shared.deferred);
+            for task in self.tasks() {
+                if task.header.state.get() & SPAWNED != 0 {
+                    // SAFETY: `SPAWNED`, and no poll is in progress (the rounds are over).
+                    unsafe { self.retire(task) };
+                }
+            }
+        }
+        self.drain(&shared.ready);
+        self.drain(&shared.deferred);
+    }
+
     /// After a run that a panic unwound out of: drops every future still in a slot and
     /// empties every slot, so the next run starts as from a fresh executor.
     #[cold]
@@ -260,18 +336,27 @@ impl<F: Future<Output = ()>, G> Executor<F, G> {
             }
             task.header.state.set(0);
         }
+        if L::RECYCLED {
+            self.free.reset();
+        }
         self.live.set(0);
         self.shared().root.state.set(0);
     }
 }
 
-impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F, L: Slots> Spawn<A> for Executor<F, G, L> {
     fn spawn(&self, arg: A) {
         assert!(
             self.shared().spawning.get(),
             "twinbench: spawn is for tasks inside Executor::run"
         );
-        let index = self.spawned.get();
+        let index = if L::RECYCLED {
+            self.free
+                .take()
+                .expect("twinbench: more live connection tasks than the executor has slots")
+        } else {
+            self.spawned.get()
+        };
         let task = self
             .tasks()
             .get(index)
@@ -285,8 +370,11 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
             0,
             "twinbench: spawn into a slot that is not empty"
         );
-        // Reserved before `make` runs, so a `spawn` from inside `make` takes the next slot.
-        self.spawned.set(index + 1);
+        // Reserved (or taken) before `make` runs, so a `spawn` from inside `make` takes another
+        // slot.
+        if !L::RECYCLED {
+            self.spawned.set(index + 1);
+        }
         let future = (self.make)(arg);
         // SAFETY: the slot's state is 0, so it holds no future and nothing references one:
         // only `run` polls or drops a slot's future, and only while its state is not 0.
@@ -299,7 +387,7 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> Spawn<A> for Executor<F, G> {
     }
 }
 
-impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
+impl<A, F: Future<Output = ()>, G: Fn(A) -> F, L: Slots> RunTasks<A> for Executor<F, G, L> {
     fn run<'l, R: Future<Output = ()>>(
         &self,
         root: R,
@@ -352,13 +440,16 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F> RunTasks<A> for Executor<F, G> {
             };
             // Tearing down: a future's `Drop` (or the root's) may not spawn.
             shared.spawning.set(false);
-            if stalled {
+            if stalled && !L::RECYCLED {
                 for task in &self.tasks()[..self.spawned.get()] {
                     if task.header.state.get() & SPAWNED != 0 {
                         // SAFETY: `SPAWNED`, and no poll is in progress.
                         unsafe { self.retire(task) };
                     }
                 }
+            }
+            if L::RECYCLED {
+                self.end_recycled(stalled);
             }
             shared.root.state.set(0);
             rounds.end(stalled)
@@ -402,7 +493,7 @@ impl Drop for EndOfRun<'_> {
     }
 }
 
-impl<F, G> Drop for Executor<F, G> {
+impl<F, G, L> Drop for Executor<F, G, L> {
     fn drop(&mut self) {
         // SAFETY: both allocations are owned by `self` and still alive.
         let (shared, tasks) = unsafe { (self.shared.as_ref(), self.tasks.as_ref()) };

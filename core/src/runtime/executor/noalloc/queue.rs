@@ -13,6 +13,11 @@ use core::ptr::{self, NonNull};
 pub(super) const SPAWNED: u8 = 1 << 0;
 pub(super) const QUEUED: u8 = 1 << 1;
 pub(super) const DROPPING: u8 = 1 << 2;
+/// Alone, with recycled slots only: the task finished while still linked into a queue (it woke
+/// itself during its last poll). Its slot goes back to the free list when the run loop pops
+/// that stale link, or when the run ends, never before: a slot reused while linked would
+/// corrupt the queue.
+pub(super) const LINKED: u8 = 1 << 3;
 
 /// The root task's index (for messages); spawned tasks are `0..capacity`.
 pub(super) const ROOT: usize = usize::MAX;
