@@ -210,3 +210,30 @@ fn the_reactors_wake_queues_own_tasks_and_wakes_foreign_wakers() {
         "a foreign waker is woken through its vtable"
     );
 }
+
+/// Under [`Recycled`](twinbench::slots::Recycled) slots, tasks that wake themselves in their
+/// last poll stay linked into the deferred queue, their slots `LINKED`, until the next round
+/// pops the links — after the root, polled first, spawns again. With as many slots as the
+/// limit, that spawn found none and panicked; the executor keeps twice as many.
+#[test]
+fn a_recycled_executor_spawns_while_finished_tasks_are_still_linked() {
+    let finished = Cell::new(0);
+    let executor = Executor::<_, _, twinbench::slots::Recycled>::with_slots(2, |_: u32| {
+        let finished = &finished;
+        poll_fn(move |cx| {
+            cx.waker().wake_by_ref();
+            finished.set(finished.get() + 1);
+            Poll::Ready(())
+        })
+    });
+    let root = async {
+        for round in 0..3 {
+            executor.spawn(2 * round);
+            executor.spawn(2 * round + 1);
+            support::wake_self_once().await;
+        }
+    };
+    let end = executor.run(root, TurnFn(|| {}), 100);
+    assert!(!end.stalled);
+    assert_eq!(finished.get(), 6);
+}

@@ -36,10 +36,11 @@
 //!
 //! The slots are the type parameter `L` ([`Slots`]): one per connection ([`PerConnection`],
 //! taken in order and emptied only by the next run), or as many as the run's connection
-//! limit ([`Recycled`]): then an emptied slot (6) goes back on a free list for the next spawn
-//! — the accept loop stops accepting while every slot is taken, so a spawn always finds one —
+//! limit ([`Recycled`]): then an emptied slot (6) goes back on a free list for the next spawn,
 //! and a task that finished while linked into a queue (5) is `LINKED` instead, its slot given
-//! back only once the run loop has popped that link (or the run ends). `PerConnection`'s
+//! back only once the run loop has popped that link (or the run ends). The accept loop stops
+//! accepting while the limit's streams are live, and the executor keeps twice the limit's slots
+//! (live tasks, and the `LINKED` ones of the last round), so a spawn always finds one. `PerConnection`'s
 //! executor compiles to what it was before the limit existed: every `Recycled` step is behind
 //! `L::RECYCLED`, a constant.
 //!
@@ -147,10 +148,21 @@ impl<F: Future<Output = ()>, G> Executor<F, G, PerConnection> {
 impl<F: Future<Output = ()>, G, L: Slots> Executor<F, G, L> {
     /// As [`new`](Executor::new), with the slots `L`: under [`Recycled`], an emptied slot is
     /// taken again by a later spawn (at most `capacity` tasks live at once).
+    ///
+    /// Under [`Recycled`] the executor keeps `2 × capacity` slots: a task that finished while
+    /// linked into a queue (it woke itself in its last poll) keeps its slot `LINKED` until the
+    /// run loop pops that link, in the round after it finished — after the root, polled first,
+    /// may have spawned again. At most `capacity` tasks finish in a round, so at most
+    /// `capacity` slots are `LINKED` at once, beside at most `capacity` live tasks.
     pub fn with_slots<A>(capacity: usize, make: G) -> Self
     where
         G: Fn(A) -> F,
     {
+        let capacity = if L::RECYCLED {
+            capacity.checked_mul(2).expect("slot counts fit in a usize")
+        } else {
+            capacity
+        };
         let owner = current_thread();
         let shared_ptr = Box::into_raw(Box::new(Shared {
             ready: Queue::new(),
