@@ -43,6 +43,31 @@ fn trickled() {
     write(b"ok\n");
 }
 
+/// A reply written a byte per write on `Chunked(1)`: its 41 bytes take over 40 rounds, with
+/// no connection accepted or ended and no request byte delivered between them.
+#[scenario(connections = 2, buffer = 16, client(send = b"go\n", expect = LONG_REPLY))]
+fn slow_reply() {
+    let _end: usize = read_until(b'\n');
+    write(LONG_REPLY);
+}
+
+/// `slow_reply`'s reply.
+const LONG_REPLY: &[u8] = b"0123456789012345678901234567890123456789\n";
+
+#[test]
+fn reply_bytes_received_are_progress() {
+    // The network counted the client's expected bytes after it had emptied them, so received
+    // reply bytes were never progress and a slow reply ended `Stalled`.
+    for variant in Variant::compiled() {
+        let config = RunConfig::new(variant)
+            .model(NetModel::Chunked(1))
+            .stall_rounds(4);
+        let report = twinbench::run(&slow_reply(), &config).unwrap();
+        assert!(report.all_ok(), "{variant}: {:?}", report.outcomes);
+        assert!(report.end.rounds > 40, "{variant}: {:?}", report.end);
+    }
+}
+
 #[test]
 fn echo_at_the_connection_maximum_finishes_on_seed() {
     // On Seed a round accepts one connection: a fixed limit of 1,000,000 rounds reported the
