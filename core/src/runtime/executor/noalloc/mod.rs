@@ -415,6 +415,10 @@ impl<A, F: Future<Output = ()>, G: Fn(A) -> F, L: Slots> RunTasks<A> for Executo
         let _running = EndOfRun(shared);
         if !shared.clean.replace(false) {
             self.recover();
+        } else if L::RECYCLED {
+            // Every slot is empty after a clean run, but freed in its order: hand them out in
+            // the first run's order again, as the driver's and the reactor's are.
+            self.free.reset();
         }
         shared.ready.clear();
         shared.deferred.clear();
