@@ -119,8 +119,13 @@ impl<B: Backend, L: Slots> Reactor<B, L> {
     pub fn reset(&self) {
         self.yielded_len.set(0);
         if L::RECYCLED {
+            // Every slot free again, handed out in the first run's order, so that every run
+            // of a prepared configuration registers the same tokens (and a slot a panic lost
+            // between taking it and its stream's existence is back).
+            self.slots.reset();
+            self.live.set(0);
             self.accept_waits.set(false);
-            self.quota.set(self.slot_count - self.live.get());
+            self.quota.set(self.slot_count);
         }
     }
 
