@@ -230,7 +230,11 @@ where
             self.running.get(),
             "twinbench: spawn is for tasks inside Executor::run"
         );
-        let mut future: BoxFuture<'a> = Box::pin((self.make)(arg));
+        // The box first, then the future written into it: built in place, where
+        // `Box::pin(make(arg))` builds it on the stack and may copy it (the whole future, a
+        // 16 KiB buffer in `echo_large`) into the box, as LLVM chooses.
+        let future: Box<F> = Box::write(Box::new_uninit(), (self.make)(arg));
+        let mut future: BoxFuture<'a> = Box::into_pin(future);
         if L::RECYCLED {
             match self.respawn(future) {
                 Ok(()) => return,
