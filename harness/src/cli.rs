@@ -745,16 +745,25 @@ fn target_dir() -> Result<std::path::PathBuf, String> {
         .ok_or_else(|| "cannot locate the target directory".to_owned())
 }
 
-/// `measure-one SCENARIO VARIANT RUNS MODE CONNECTIONS|default LIMIT|none`: the child process
-/// callgrind watches (see [`callgrind::instructions`]). `MODE` is `plain`, `syscalls`, or the
-/// I/O (`kernel`, `kernel-unix`).
+/// `measure-one SCENARIO VARIANT RUNS MODE CONNECTIONS|default [LIMIT|none]`: the child
+/// process callgrind watches (see [`callgrind::instructions`]). `MODE` is `plain`, `syscalls`,
+/// or the I/O (`kernel`, `kernel-unix`); no `LIMIT` is `none`, as in the commands the README
+/// gives for reading a profile by hand.
 fn measure_one(scenarios: &[&dyn AnyScenario], args: &[String]) -> Result<(), String> {
-    let [scenario, variant, runs, mode, connections, limit] = args else {
-        return Err(
-            "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls|kernel|kernel-unix \
-             CONNECTIONS|default LIMIT|none"
-                .to_owned(),
-        );
+    let (scenario, variant, runs, mode, connections, limit) = match args {
+        [scenario, variant, runs, mode, connections] => {
+            (scenario, variant, runs, mode, connections, "none")
+        }
+        [scenario, variant, runs, mode, connections, limit] => {
+            (scenario, variant, runs, mode, connections, limit.as_str())
+        }
+        _ => {
+            return Err(
+                "usage: measure-one SCENARIO VARIANT RUNS plain|syscalls|kernel|kernel-unix \
+                 CONNECTIONS|default [LIMIT|none]"
+                    .to_owned(),
+            );
+        }
     };
     let scenario = find(scenarios, scenario)?;
     let variant: Variant = variant.parse()?;
