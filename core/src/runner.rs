@@ -538,30 +538,42 @@ fn prepare_watched<S: Scenario + 'static, T: Tracer, Wt: Watch, R>(
             prepare_on::<S, _, Wt, PerConnection, R>(scenario, &kernel, config, slots, f)
         };
     }
-    // The clients are made one at a time and handed to the network as they come: under a
-    // connection limit its peers share them (`net::Shared`), and a run of a million
-    // connections never holds a million `Client`s at once.
-    let clients = (0..connections).map(|conn| scenario.client(conn));
+    // Under a connection limit the network's peers share their clients (`net::Shared`), so a
+    // run of a million connections never holds a million `Client`s at once; without one each
+    // peer keeps its whole client (`net::Inline`), as the rows were measured.
     if slots < connections {
-        let net = Network::<T, net::Shared>::new(
-            config.model,
-            clients,
-            config.syscalls,
-            config.faults,
-            buffer,
+        prepare_net::<S, T, net::Shared, Wt, Recycled, R>(scenario, config, connections, slots, f)
+    } else {
+        prepare_net::<S, T, net::Inline, Wt, PerConnection, R>(
+            scenario,
+            config,
+            connections,
+            slots,
+            f,
         )
-        .map_err(RunError::Syscalls)?;
-        return prepare_on::<S, _, Wt, Recycled, R>(scenario, &net, config, slots, f);
     }
-    let net = Network::<T, net::Inline>::new(
+}
+
+/// [`prepare_watched`] over the fake network, its clients kept in the layout `C`, with the
+/// slots `L`: the network made from `connections` clients, made one at a time and handed to it
+/// as they come, then [`prepare_on`] over it.
+fn prepare_net<S: Scenario + 'static, T: Tracer, C: ClientLayout, Wt: Watch, L: Slots, R>(
+    scenario: &S,
+    config: &RunConfig,
+    connections: usize,
+    slots: usize,
+    f: impl FnOnce(&mut dyn Run) -> R,
+) -> Result<R, RunError> {
+    let clients = (0..connections).map(|conn| scenario.client(conn));
+    let net = Network::<T, C>::new(
         config.model,
         clients,
         config.syscalls,
         config.faults,
-        buffer,
+        scenario.config().buffer,
     )
     .map_err(RunError::Syscalls)?;
-    prepare_on::<S, _, Wt, PerConnection, R>(scenario, &net, config, slots, f)
+    prepare_on::<S, _, Wt, L, R>(scenario, &net, config, slots, f)
 }
 
 /// What a prepared run owns beneath its loops: the backend they are generic over, and what

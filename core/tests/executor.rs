@@ -237,3 +237,44 @@ fn a_recycled_executor_spawns_while_finished_tasks_are_still_linked() {
     assert!(!end.stalled);
     assert_eq!(finished.get(), 6);
 }
+
+/// A recycled spawn that finds no free slot panics, and its argument (an accepted stream, in
+/// a run) is dropped while that panic unwinds (the stream's `Drop` names the connection then),
+/// not leaked, and not dropped before the panic.
+#[test]
+fn a_recycled_spawn_with_no_slot_free_panics_and_drops_its_argument_while_unwinding() {
+    struct Arg<'a>(&'a Cell<Option<bool>>);
+    impl Drop for Arg<'_> {
+        fn drop(&mut self) {
+            self.0.set(Some(std::thread::panicking()));
+        }
+    }
+    let (kept, refused) = (Cell::new(None), Cell::new(None));
+    // One live task at most: two slots, and both are taken by tasks that never finish.
+    let executor =
+        Executor::<_, _, twinbench::slots::Recycled>::with_slots(1, |arg: Arg<'_>| async move {
+            let _arg = arg;
+            core::future::pending::<()>().await;
+        });
+    let root = async {
+        executor.spawn(Arg(&kept));
+        executor.spawn(Arg(&kept));
+        executor.spawn(Arg(&refused));
+    };
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        executor.run(root, TurnFn(|| {}), 100)
+    }))
+    .expect_err("a third live task has no slot");
+    let message = panicked
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(message.contains("more live connection tasks"), "{message}");
+    assert_eq!(refused.get(), Some(true), "dropped while the panic unwound");
+    drop(executor);
+    assert_eq!(
+        kept.get(),
+        Some(false),
+        "the spawned tasks are dropped with the executor"
+    );
+}

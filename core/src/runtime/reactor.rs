@@ -285,10 +285,14 @@ impl<'r, B: Backend, L: Slots> Future for Accept<'_, 'r, B, L> {
     // the optimiser it stays a call, returning the stream through memory.
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Both references copied out (`*`): bound through `self.listener` instead, every use
+        // is a load from the listener, which LLVM may repeat after the readiness store below
+        // (it did in the unlimited instantiation once the reactor became generic over its
+        // slots: +1 instruction per accept, and +1 more of register moves it caused).
         let AsyncListener {
             reactor,
             registration,
-        } = self.listener;
+        } = *self.listener;
         if L::RECYCLED && reactor.quota.get() == 0 {
             // At the limit: the turn that finds a slot free wakes the waker stored below.
             reactor.accept_waits.set(true);
