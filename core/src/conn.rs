@@ -500,7 +500,8 @@ mod tests {
         assert_eq!(buf.find_resuming(b":"), Some(2));
         buf.consume(4);
         // A miss, a read, then the hit: the next search, for another delimiter, starts at
-        // the front again.
+        // the front again (the one-byte search's resumed loop; the test above resumes the
+        // longer delimiters' `windows` search).
         assert_eq!(buf.find_resuming(b"\n"), None);
         assert_eq!(mark(&buf), 1);
         buf.spare_mut().unwrap()[..2].copy_from_slice(b"d\n");
